@@ -1,0 +1,29 @@
+# ecs_image_fdw/Makefile
+
+MODULE_big = ecs_image_fdw
+OBJS = \
+	$(WIN32RES) \
+	src/api.o \
+	src/decode.o \
+	src/ecs_image_fdw.o \
+	src/fanout.o \
+	src/http.o \
+	src/option.o \
+	src/scan.o \
+	src/sign.o
+PGFILEDESC = "ecs_image_fdw - foreign data wrapper for Alibaba Cloud ECS images"
+
+EXTENSION = ecs_image_fdw
+DATA = $(wildcard sql/ecs_image_fdw--*.sql)
+
+REGRESS = setup options import scan errors
+
+PG_CPPFLAGS = -Isrc $(shell pkg-config --cflags libcurl json-c libcrypto)
+SHLIB_LINK = $(shell pkg-config --libs libcurl json-c libcrypto)
+PG_CFLAGS = -Wall -Werror
+
+EXTRA_CLEAN = test/unit/build
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)

@@ -1,0 +1,46 @@
+--
+-- setup: the extension, a server on the emulator, the owner's user mapping,
+-- and a helper that shows an error with its request id masked
+--
+\getenv emu_url EMU_URL
+\getenv emu_ca EMU_CA
+
+CREATE EXTENSION ecs_image_fdw;
+\dx ecs_image_fdw
+
+CREATE SERVER emu FOREIGN DATA WRAPPER ecs_image_fdw
+  OPTIONS (endpoint :'emu_url', ca_file :'emu_ca');
+CREATE USER MAPPING FOR CURRENT_USER SERVER emu
+  OPTIONS (access_key_id 'LTAI5tEmuOwner0000000001',
+           access_key_secret 'emu-owner-secret-0001');
+
+-- show_error(sql): the SQLSTATE and texts of the error a statement raises,
+-- with the request id, port and timings masked; "secret_shown" is true if any text
+-- contains an access key secret or security token of the emulator
+CREATE FUNCTION show_error(query text,
+    OUT state text, OUT message text, OUT detail text, OUT hint text,
+    OUT secret_shown boolean)
+LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE query;
+  state := '00000';
+  secret_shown := false;
+EXCEPTION WHEN OTHERS THEN
+  GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
+                          detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
+  detail := regexp_replace(detail, 'request ID [0-9A-Fa-f-]+', 'request ID <id>');
+  detail := regexp_replace(detail, '127\.0\.0\.1 port [0-9]+', '127.0.0.1 port <port>');
+  detail := regexp_replace(detail, '(after|with) [0-9]+ (ms|milliseconds|bytes)', '\1 <n> \2', 'g');
+  secret_shown := concat(message, detail, hint) ~ 'emu-[a-z]+-(secret|token)-[0-9]+';
+END
+$$;
+
+-- the emulator's truth, one JSON object per image with "region", "owner"
+-- and "shared_with" beside the API fields: every image as its owner sees
+-- it (truth_all), and the images the owner account can see, as it sees
+-- them (truth)
+CREATE TABLE truth_all (doc jsonb);
+\copy truth_all FROM PROGRAM 'python3 test/emulator/emuctl.py images' WITH (FORMAT csv, QUOTE E'\x01', DELIMITER E'\x02')
+CREATE TABLE truth (doc jsonb);
+\copy truth FROM PROGRAM 'python3 test/emulator/emuctl.py images --visible-to 1234567890123456' WITH (FORMAT csv, QUOTE E'\x01', DELIMITER E'\x02')
+SELECT count(*) > 0 AS have_truth FROM truth;

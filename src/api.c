@@ -1,0 +1,388 @@
+/*-------------------------------------------------------------------------
+ *
+ * api.c
+ *		  Building signed API requests, and judging and reporting answers.
+ *
+ * Every request is a POST to "/" whose action parameters travel in an
+ * application/x-www-form-urlencoded body, so no parameter, signature or
+ * token ever appears in a URL.  Signature version 3 (ACS3-HMAC-SHA256)
+ * signs the headers and the body hash; version 1 (RPC HMAC-SHA1) signs the
+ * parameters.  Each attempt gets a fresh timestamp and nonce.
+ *
+ * ecs_api_classify() decides whether an answer is good, worth retrying or
+ * final, and ecs_api_errcode/errdetail/errhint turn a failure into the
+ * parts of an ereport: the one place where API codes meet SQLSTATEs.
+ *
+ * Copyright (c) 2026, ecs_image_fdw developers
+ *
+ * IDENTIFICATION
+ *		  src/api.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <time.h>
+
+#include "common/pg_prng.h"
+#include "utils/elog.h"
+
+#include "ecs_image_fdw.h"
+
+/* Longest API message we quote in an error detail */
+#define MAX_MESSAGE_LEN 400
+
+static const char *endpoint_host(const char *url_base, char **base_out);
+static bool code_is(const char *code, const char *prefix);
+static bool is_auth_code(const char *code);
+static bool is_permission_code(const char *code);
+
+/*
+ * ecs_params_add
+ *		Append name=value to a parameter list.  Both strings are referenced,
+ *		not copied.
+ */
+void
+ecs_params_add(EcsParams *params, const char *name, const char *value)
+{
+	if (params->count == params->capacity)
+	{
+		params->capacity = Max(16, params->capacity * 2);
+		if (params->items == NULL)
+			params->items = palloc(params->capacity * sizeof(EcsParam));
+		else
+			params->items = repalloc(params->items,
+									 params->capacity * sizeof(EcsParam));
+	}
+	params->items[params->count].name = name;
+	params->items[params->count].value = value;
+	params->count++;
+}
+
+/*
+ * endpoint_host
+ *		Split an endpoint URL (already validated) into the base URL without a
+ *		trailing slash and the host[:port] part, both palloc'd.
+ */
+static const char *
+endpoint_host(const char *url, char **base_out)
+{
+	const char *host = strstr(url, "://") + 3;
+	size_t		hostlen = strcspn(host, "/");
+
+	*base_out = pnstrdup(url, (host - url) + hostlen);
+	return pnstrdup(host, hostlen);
+}
+
+/*
+ * ecs_api_build_request
+ *		A signed request for action in region, ready for http.c.  The
+ *		endpoint's "{region}" is replaced by region.  Everything is palloc'd
+ *		in CurrentMemoryContext.
+ */
+EcsHttpRequest *
+ecs_api_build_request(const EcsConfig *config, bool oos, const char *region,
+					  const char *action, const EcsParams *params)
+{
+	EcsHttpRequest *req = palloc0(sizeof(EcsHttpRequest));
+	const char *template = oos ? config->oos_endpoint : config->endpoint;
+	const char *version = oos ? OOS_API_VERSION : ECS_API_VERSION;
+	StringInfoData url;
+	const char *p;
+	char	   *base;
+	const char *host;
+	char		timestamp[ECS_TIMESTAMP_LEN + 1];
+	char		nonce[ECS_NONCE_LEN + 1];
+
+	/* substitute the region into the endpoint */
+	initStringInfo(&url);
+	for (p = template; *p; p++)
+	{
+		if (strncmp(p, "{region}", 8) == 0)
+		{
+			appendStringInfoString(&url, region);
+			p += 7;
+		}
+		else
+			appendStringInfoChar(&url, *p);
+	}
+	host = endpoint_host(url.data, &base);
+	req->url = psprintf("%s/", base);
+
+	ecs_format_timestamp(time(NULL), timestamp);
+	ecs_make_nonce(nonce);
+
+	if (config->signature_version == 1)
+	{
+		EcsParams	all = {0};
+		char	   *signature;
+		int			i;
+
+		for (i = 0; i < params->count; i++)
+			ecs_params_add(&all, params->items[i].name, params->items[i].value);
+		ecs_params_add(&all, "Action", action);
+		ecs_params_add(&all, "Version", version);
+		ecs_params_add(&all, "Format", "JSON");
+		ecs_params_add(&all, "AccessKeyId", config->access_key_id);
+		ecs_params_add(&all, "SignatureMethod", "HMAC-SHA1");
+		ecs_params_add(&all, "SignatureVersion", "1.0");
+		ecs_params_add(&all, "SignatureNonce", nonce);
+		ecs_params_add(&all, "Timestamp", timestamp);
+		if (config->security_token)
+			ecs_params_add(&all, "SecurityToken", config->security_token);
+
+		signature = ecs_rpc_signature("POST", all.items, all.count,
+									  config->access_key_secret);
+		req->body = psprintf("%s&Signature=%s",
+							 ecs_canonical_query(all.items, all.count),
+							 ecs_percent_encode(signature));
+		req->headers = list_make1(psprintf("Host: %s", host));
+		req->headers = lappend(req->headers,
+							   "Content-Type: application/x-www-form-urlencoded");
+		req->headers = lappend(req->headers, "Accept: application/json");
+	}
+	else
+	{
+		EcsParam	headers[8];
+		int			nheaders = 0;
+		char	   *hash;
+		char	   *canonical;
+		char	   *signed_headers;
+		char	   *signature;
+		int			i;
+
+		/* the canonical query is also the form body, fields sorted */
+		req->body = ecs_canonical_query(params->items, params->count);
+		hash = ecs_sha256_hex(req->body, strlen(req->body));
+
+		headers[nheaders++] = (EcsParam) {"host", host};
+		headers[nheaders++] = (EcsParam) {"x-acs-action", action};
+		headers[nheaders++] = (EcsParam) {"x-acs-version", version};
+		headers[nheaders++] = (EcsParam) {"x-acs-date", timestamp};
+		headers[nheaders++] = (EcsParam) {"x-acs-signature-nonce", nonce};
+		headers[nheaders++] = (EcsParam) {"x-acs-content-sha256", hash};
+		headers[nheaders++] = (EcsParam) {"content-type",
+		"application/x-www-form-urlencoded"};
+		if (config->security_token)
+			headers[nheaders++] = (EcsParam) {"x-acs-security-token",
+			config->security_token};
+
+		canonical = ecs_acs3_canonical_request("POST", "/", "",
+											   headers, nheaders, hash,
+											   &signed_headers);
+		signature = ecs_acs3_signature(canonical, config->access_key_secret);
+
+		for (i = 0; i < nheaders; i++)
+			req->headers = lappend(req->headers,
+								   psprintf("%s: %s", headers[i].name,
+											headers[i].value));
+		req->headers = lappend(req->headers, "Accept: application/json");
+		req->headers = lappend(req->headers,
+							   psprintf("Authorization: ACS3-HMAC-SHA256 Credential=%s,SignedHeaders=%s,Signature=%s",
+										config->access_key_id, signed_headers,
+										signature));
+	}
+
+	elog(DEBUG1, "ecs_image_fdw: %s in region %s via %s", action, region, host);
+	return req;
+}
+
+/*
+ * code_is
+ *		Whether an API error code equals prefix or starts with "prefix.".
+ */
+static bool
+code_is(const char *code, const char *prefix)
+{
+	size_t		n = strlen(prefix);
+
+	return code != NULL && strncmp(code, prefix, n) == 0 &&
+		(code[n] == '\0' || code[n] == '.');
+}
+
+static bool
+is_auth_code(const char *code)
+{
+	return code_is(code, "InvalidAccessKeyId") ||
+		code_is(code, "SignatureDoesNotMatch") ||
+		code_is(code, "IncompleteSignature") ||
+		code_is(code, "SignatureNonceUsed") ||
+		code_is(code, "InvalidTimeStamp") ||
+		code_is(code, "IllegalTimestamp") ||
+		code_is(code, "MissingSecurityToken") ||
+		code_is(code, "InvalidSecurityToken") ||
+		code_is(code, "Forbidden.AccessKeyDisabled");
+}
+
+static bool
+is_permission_code(const char *code)
+{
+	return code_is(code, "Forbidden") || code_is(code, "Forbbiden") ||
+		code_is(code, "NoPermission");
+}
+
+/*
+ * ecs_api_classify
+ *		Judge a completed request.  On anything but ECS_OUTCOME_OK, err
+ *		describes the failure.  A 2xx answer counts as good here; if its
+ *		body then fails to decode, the caller sets err->bad_body and retries.
+ */
+EcsOutcome
+ecs_api_classify(const EcsHttpRequest *req, EcsApiError *err)
+{
+	memset(err, 0, sizeof(EcsApiError));
+	err->transport = req->result;
+	err->http_status = req->status;
+
+	if (req->result != ECS_TRANSPORT_OK)
+	{
+		err->message = pstrdup(req->error);
+		if (req->result == ECS_TRANSPORT_TLS ||
+			req->result == ECS_TRANSPORT_TOO_LARGE)
+			return ECS_OUTCOME_FAIL;
+		return ECS_OUTCOME_RETRY;
+	}
+	if (req->status >= 200 && req->status < 300)
+		return ECS_OUTCOME_OK;
+
+	if (!ecs_decode_error(req->response, req->response_len, err))
+	{
+		err->bad_body = true;
+		return req->status >= 500 ? ECS_OUTCOME_RETRY : ECS_OUTCOME_FAIL;
+	}
+
+	/*
+	 * SignatureNonceUsed is worth a retry too: libcurl resends a request
+	 * whose reused connection died before any answer, and if the gateway had
+	 * seen the first copy, the second one's nonce counts as used.  Our retry
+	 * is signed afresh.
+	 */
+	if (req->status >= 500 ||
+		(err->code && strstr(err->code, "Throttling") != NULL) ||
+		code_is(err->code, "ServiceUnavailable") ||
+		code_is(err->code, "InternalError") ||
+		code_is(err->code, "OperationConflict") ||
+		code_is(err->code, "InvalidOperation.Conflict") ||
+		code_is(err->code, "LastTokenProcessing") ||
+		code_is(err->code, "SignatureNonceUsed"))
+		return ECS_OUTCOME_RETRY;
+	return ECS_OUTCOME_FAIL;
+}
+
+/*
+ * ecs_api_errcode
+ *		The SQLSTATE for a failed call.
+ */
+int
+ecs_api_errcode(const EcsApiError *err)
+{
+	const char *code = err->code;
+
+	if (err->transport != ECS_TRANSPORT_OK)
+		return ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION;
+	if (err->bad_body)
+		return ERRCODE_FDW_INVALID_STRING_FORMAT;
+	if (is_auth_code(code))
+		return ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION;
+	if (is_permission_code(code))
+		return ERRCODE_INSUFFICIENT_PRIVILEGE;
+	if (code && strstr(code, "Throttling") != NULL)
+		return ERRCODE_CONFIGURATION_LIMIT_EXCEEDED;
+	if (code && (strstr(code, "NotFound") != NULL ||
+				 strstr(code, "NotExist") != NULL))
+		return ERRCODE_UNDEFINED_OBJECT;
+	if (code_is(code, "QuotaExceed") || code_is(code, "QuotaExceeded"))
+		return ERRCODE_PROGRAM_LIMIT_EXCEEDED;
+	if (code && (strncmp(code, "Invalid", 7) == 0 ||
+				 strncmp(code, "Missing", 7) == 0 ||
+				 strncmp(code, "Idempot", 7) == 0))
+		return ERRCODE_INVALID_PARAMETER_VALUE;
+	if (code && (strncmp(code, "Incorrect", 9) == 0 ||
+				 strncmp(code, "OperationDen", 12) == 0 ||
+				 strncmp(code, "OperationDei", 12) == 0 ||
+				 strncmp(code, "ImageUs", 7) == 0 ||
+				 strncmp(code, "ImageIs", 7) == 0))
+		return ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE;
+	return ERRCODE_FDW_ERROR;
+}
+
+/*
+ * ecs_api_errdetail
+ *		Attach the API code, message, HTTP status and request id.  The
+ *		message is the API's text, so it is not translated; the part of a
+ *		SignatureDoesNotMatch message that echoes the string to sign is cut.
+ */
+int
+ecs_api_errdetail(const EcsApiError *err)
+{
+	char	   *message = err->message ? pstrdup(err->message) : pstrdup("");
+	char	   *cut;
+
+	if ((cut = strstr(message, " server string to sign is")) != NULL)
+		*cut = '\0';
+	if ((cut = strstr(message, "server string to sign is")) != NULL)
+		*cut = '\0';
+	if (strlen(message) > MAX_MESSAGE_LEN)
+		strcpy(message + MAX_MESSAGE_LEN - 3, "...");
+
+	if (err->transport != ECS_TRANSPORT_OK)
+		return errdetail_internal("%s", message);
+	if (err->bad_body)
+		return errdetail("The answer with HTTP status %ld is not a valid API response.",
+						 err->http_status);
+	return errdetail_internal("API error %s (HTTP status %ld, request ID %s): %s",
+							  err->code ? err->code : "(none)",
+							  err->http_status,
+							  err->request_id ? err->request_id : "(none)",
+							  message);
+}
+
+/*
+ * ecs_api_errhint
+ *		Advice for the failures where we can give some.
+ */
+int
+ecs_api_errhint(const EcsApiError *err)
+{
+	const char *code = err->code;
+
+	switch (err->transport)
+	{
+		case ECS_TRANSPORT_OK:
+			break;
+		case ECS_TRANSPORT_TLS:
+			return errhint("Check the server's certificate and the ca_file option of the server.");
+		case ECS_TRANSPORT_TOO_LARGE:
+			return errhint("Answers are limited to %d MB.",
+						   ECS_MAX_RESPONSE_BYTES / (1024 * 1024));
+		default:
+			return errhint("Check the endpoint option of the server and that the host can be reached.");
+	}
+	if (code_is(code, "SignatureNonceUsed") || code_is(code, "InvalidTimeStamp"))
+		return errhint("Check that the clock of the database server is correct.");
+	if (is_auth_code(code))
+		return errhint("Check the access_key_id, access_key_secret and security_token options of the user mapping.");
+	if (is_permission_code(code))
+		return errhint("Grant the RAM user of the access key the permission for this action.");
+	if (code_is(code, "InvalidRegionId"))
+		return errhint("Check the regions option of the server or the foreign table.");
+	if (code && strstr(code, "Throttling") != NULL)
+		return errhint("Lower max_concurrency of the server, or try again later.");
+	if (err->http_status >= 500)
+		return errhint("The service failed for now; try again later.");
+	return 0;
+}
+
+/*
+ * ecs_api_backoff_ms
+ *		Delay before retry number attempt (1-based): exponential from 200 ms,
+ *		capped at 10 s, with jitter over the upper half.
+ */
+long
+ecs_api_backoff_ms(int attempt)
+{
+	long		cap = 200L << Min(attempt - 1, 6);
+
+	cap = Min(cap, 10000L);
+	return cap / 2 + (long) (pg_prng_double(&pg_global_prng_state) * (cap / 2));
+}

@@ -1,0 +1,242 @@
+/*-------------------------------------------------------------------------
+ *
+ * ecs_image_fdw.h
+ *		  Shared declarations of ecs_image_fdw.
+ *
+ * This header includes no libcurl, json-c or OpenSSL header: each of those
+ * libraries is used by exactly one file (http.c, decode.c and sign.c), and
+ * the types here are all the other files see of them.
+ *
+ * Copyright (c) 2026, ecs_image_fdw developers
+ *
+ * IDENTIFICATION
+ *		  src/ecs_image_fdw.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef ECS_IMAGE_FDW_H
+#define ECS_IMAGE_FDW_H
+
+#include "foreign/fdwapi.h"
+#include "lib/stringinfo.h"
+#include "nodes/pg_list.h"
+#include "sign.h"
+#include "utils/timestamp.h"
+
+/* API versions of the two products we call */
+#define ECS_API_VERSION "2014-05-26"
+#define OOS_API_VERSION "2019-06-01"
+
+/* Region used for calls that belong to no region (DescribeRegions) */
+#define ECS_BOOTSTRAP_REGION "cn-hangzhou"
+
+/* Largest response body we accept, in bytes */
+#define ECS_MAX_RESPONSE_BYTES (64 * 1024 * 1024)
+
+/* What a foreign table shows */
+typedef enum EcsResource
+{
+	ECS_RESOURCE_IMAGES,
+	ECS_RESOURCE_REGIONS
+} EcsResource;
+
+/*
+ * Every option that applies to one use of a server: the server's options,
+ * the table's, and the calling role's credentials, merged and checked.
+ */
+typedef struct EcsConfig
+{
+	Oid			serverid;
+	char	   *servername;
+
+	/* server options */
+	char	   *endpoint;
+	char	   *oos_endpoint;
+	char	   *regions;		/* "*" or a comma-separated list */
+	int			signature_version;	/* 1 or 3 */
+	int			max_concurrency;
+	int			page_size;
+	int			connect_timeout_ms;
+	int			request_timeout_ms;
+	int			max_retries;
+	char	   *ca_file;		/* NULL: the system store */
+	int			cache_ttl_s;
+	bool		updatable;
+
+	/* table options (defaults when there is no table) */
+	EcsResource resource;
+	char	   *image_owner_alias;	/* comma-separated aliases, or "all" */
+
+	/* user mapping options; never print these */
+	char	   *access_key_id;
+	char	   *access_key_secret;
+	char	   *security_token;
+} EcsConfig;
+
+/* A growable list of request parameters */
+typedef struct EcsParams
+{
+	EcsParam   *items;
+	int			count;
+	int			capacity;
+} EcsParams;
+
+/* How an HTTP exchange ended */
+typedef enum EcsTransportResult
+{
+	ECS_TRANSPORT_OK,			/* a response arrived (any status) */
+	ECS_TRANSPORT_CONNECT,		/* could not connect or resolve */
+	ECS_TRANSPORT_TIMEOUT,		/* connect or request timeout */
+	ECS_TRANSPORT_TLS,			/* TLS handshake or verification failed */
+	ECS_TRANSPORT_TOO_LARGE,	/* response bigger than allowed */
+	ECS_TRANSPORT_FAILED		/* any other transfer failure */
+} EcsTransportResult;
+
+/* One HTTP request, and its outcome once complete */
+typedef struct EcsHttpRequest
+{
+	/* set by the caller; palloc'd in a context that outlives the request */
+	char	   *url;
+	char	   *body;			/* NULL for an empty body */
+	List	   *headers;		/* "Name: value" strings */
+	void	   *owner;			/* for the caller */
+
+	/* set by http.c when the request completes */
+	EcsTransportResult result;
+	long		status;			/* HTTP status; 0 if none arrived */
+	char	   *response;		/* palloc'd, NUL-terminated */
+	size_t		response_len;
+	char		error[256];		/* transport error text */
+} EcsHttpRequest;
+
+/* Settings that shape every request of a batch */
+typedef struct EcsHttpSettings
+{
+	const char *ca_file;
+	int			connect_timeout_ms;
+	int			request_timeout_ms;
+} EcsHttpSettings;
+
+typedef struct EcsHttpBatch EcsHttpBatch;
+
+/* The classification of one API response */
+typedef enum EcsOutcome
+{
+	ECS_OUTCOME_OK,
+	ECS_OUTCOME_RETRY,			/* throttled, 5xx or transport failure */
+	ECS_OUTCOME_FAIL
+} EcsOutcome;
+
+/* What went wrong with an API call, for the error report */
+typedef struct EcsApiError
+{
+	EcsTransportResult transport;
+	long		http_status;
+	char	   *code;			/* API error code, or NULL */
+	char	   *message;		/* API message, or transport error text */
+	char	   *request_id;
+	bool		bad_body;		/* a 2xx response that could not be parsed */
+} EcsApiError;
+
+/* Which part of an API object a column shows */
+typedef enum EcsFieldKind
+{
+	ECS_FIELD_SCALAR,			/* a scalar member, as text */
+	ECS_FIELD_PERCENT,			/* "45%" becomes "45" */
+	ECS_FIELD_JSON,				/* any member as JSON text, unwrapped */
+	ECS_FIELD_TAGS,				/* Tags.Tag[] as a key-to-value object */
+	ECS_FIELD_RAW,				/* the whole object as JSON text */
+	ECS_FIELD_REGION			/* the region the request went to */
+} EcsFieldKind;
+
+typedef struct EcsField
+{
+	const char *name;			/* API member name */
+	EcsFieldKind kind;
+} EcsField;
+
+/* One decoded page of a Describe* response */
+typedef struct EcsPage
+{
+	int64		total_count;	/* -1 if the response has none */
+	int			page_number;
+	int			nrows;
+	int			nfields;
+	char	  **values;			/* nrows * nfields; NULL where absent */
+	char	   *next_token;		/* for token-paged APIs, or NULL */
+} EcsPage;
+
+/* What to list, and how: the input of fanout.c */
+typedef struct EcsListSpec
+{
+	const char *what;			/* "images", for messages */
+	const char *action;			/* e.g. "DescribeImages" */
+	const char *list_name;		/* e.g. "Images" */
+	const char *item_name;		/* e.g. "Image" */
+	bool		per_region;		/* one listing per region, or a single one */
+	bool		paged;			/* PageNumber/PageSize paging */
+	const char *action_param_name;	/* a parameter every request carries */
+	const char *action_param_value;
+	List	   *param_sets;		/* EcsParams *: one listing per set; NIL: one */
+	List	   *regions;		/* region ids; NIL: every region */
+	const EcsField *fields;
+	int			nfields;
+	int64		limit;			/* stop after this many rows; -1: no limit */
+} EcsListSpec;
+
+typedef struct EcsFanoutStats
+{
+	int64		requests;
+	int64		pages;
+	int64		retries;
+} EcsFanoutStats;
+
+typedef struct EcsFanout EcsFanout;
+
+/* in option.c */
+extern EcsConfig *ecs_option_config_for_server(Oid serverid, Oid userid);
+extern EcsConfig *ecs_option_config_for_table(Oid foreigntableid, Oid userid);
+extern char *ecs_option_column_field(Oid relid, int attnum);
+extern List *ecs_option_split_list(const char *value);
+
+/* in http.c */
+extern void ecs_http_init(void);
+extern EcsHttpBatch *ecs_http_batch_create(const EcsHttpSettings *settings);
+extern void ecs_http_batch_add(EcsHttpBatch *batch, EcsHttpRequest *req);
+extern EcsHttpRequest *ecs_http_batch_wait(EcsHttpBatch *batch,
+										   long timeout_ms);
+extern int	ecs_http_batch_running(EcsHttpBatch *batch);
+
+/* in api.c */
+extern void ecs_params_add(EcsParams *params, const char *name,
+						   const char *value);
+extern EcsHttpRequest *ecs_api_build_request(const EcsConfig *config,
+											 bool oos, const char *region,
+											 const char *action,
+											 const EcsParams *params);
+extern EcsOutcome ecs_api_classify(const EcsHttpRequest *req,
+								   EcsApiError *err);
+extern int	ecs_api_errcode(const EcsApiError *err);
+extern int	ecs_api_errdetail(const EcsApiError *err);
+extern int	ecs_api_errhint(const EcsApiError *err);
+extern long ecs_api_backoff_ms(int attempt);
+
+/* in fanout.c */
+extern EcsFanout *ecs_fanout_begin(const EcsConfig *config,
+								   const EcsListSpec *spec);
+extern EcsPage *ecs_fanout_next_page(EcsFanout *fanout);
+extern const EcsFanoutStats *ecs_fanout_stats(EcsFanout *fanout);
+extern void ecs_fanout_end(EcsFanout *fanout);
+
+/* in scan.c */
+extern void ecs_scan_routine(FdwRoutine *routine);
+
+/* in decode.c */
+extern bool ecs_decode_error(const char *body, size_t len,
+							 EcsApiError *err);
+extern bool ecs_decode_page(const char *body, size_t len,
+							const char *list_name, const char *item_name,
+							const EcsField *fields, int nfields,
+							const char *region, EcsPage *page);
+
+#endif							/* ECS_IMAGE_FDW_H */

@@ -1,0 +1,448 @@
+/*-------------------------------------------------------------------------
+ *
+ * http.c
+ *		  HTTP transfers with libcurl; the only file that includes curl.h.
+ *
+ * A batch is a set of transfers in flight at once, driven by one curl multi
+ * handle.  The caller adds requests and waits for the next one to finish;
+ * it decides how many run at once, what to retry and when.  All batches of
+ * a backend share one curl share handle, so connections, TLS sessions and
+ * DNS answers are reused across requests, batches and scans.
+ *
+ * libcurl memory stays libcurl's: handles, header lists and receive buffers
+ * are malloc'd and released by a callback on the memory context that owns
+ * the batch, so an ERROR anywhere (a cancel included) frees them.  Nothing
+ * here pallocs or throws inside a libcurl callback.  TLS verification is
+ * always on.
+ *
+ * Copyright (c) 2026, ecs_image_fdw developers
+ *
+ * IDENTIFICATION
+ *		  src/http.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <curl/curl.h>
+
+#include "miscadmin.h"
+#include "utils/memutils.h"
+
+#include "ecs_image_fdw.h"
+
+/* Longest time we block in curl without checking for interrupts */
+#define POLL_SLICE_MS 50
+
+/* One transfer; malloc'd, owned by its batch */
+typedef struct HttpTransfer
+{
+	CURL	   *easy;
+	struct curl_slist *headers;
+	char	   *buf;			/* received body (malloc'd) */
+	size_t		len;
+	size_t		cap;
+	bool		too_large;
+	bool		added;			/* added to the multi handle */
+	bool		finished;		/* done, waiting to be handed out */
+	CURLcode	code;
+	char		errbuf[CURL_ERROR_SIZE];
+	EcsHttpRequest *req;
+	struct HttpTransfer *next;
+} HttpTransfer;
+
+struct EcsHttpBatch
+{
+	CURLM	   *multi;
+	HttpTransfer *transfers;	/* running and finished ones */
+	int			running;
+	char	   *ca_file;
+	long		connect_timeout_ms;
+	long		request_timeout_ms;
+	MemoryContextCallback cleanup;
+};
+
+static CURLSH *share_handle = NULL;
+
+static size_t write_body(char *ptr, size_t size, size_t nmemb, void *arg);
+static void free_transfer(EcsHttpBatch *batch, HttpTransfer *t);
+static void batch_cleanup(void *arg);
+static void collect_finished(EcsHttpBatch *batch);
+static EcsHttpRequest *hand_out(EcsHttpBatch *batch, HttpTransfer *t);
+static EcsTransportResult transport_result(CURLcode code, bool too_large);
+
+/*
+ * ecs_http_init
+ *		Initialise libcurl; called once from _PG_init.
+ */
+void
+ecs_http_init(void)
+{
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_SYSTEM_ERROR),
+				 errmsg("could not initialize the HTTP library")));
+}
+
+/*
+ * ecs_http_batch_create
+ *		A new, empty batch.  It lives as long as CurrentMemoryContext: when
+ *		that context is reset or deleted, every transfer still in flight is
+ *		aborted and its memory released.
+ */
+EcsHttpBatch *
+ecs_http_batch_create(const EcsHttpSettings *settings)
+{
+	EcsHttpBatch *batch;
+
+	if (share_handle == NULL)
+	{
+		CURLSH	   *sh = curl_share_init();
+
+		if (sh == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("out of memory")));
+		curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+		curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+		curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+		share_handle = sh;
+	}
+
+	batch = palloc0(sizeof(EcsHttpBatch));
+	batch->ca_file = settings->ca_file ? pstrdup(settings->ca_file) : NULL;
+	batch->connect_timeout_ms = settings->connect_timeout_ms;
+	batch->request_timeout_ms = settings->request_timeout_ms;
+	batch->multi = curl_multi_init();
+	if (batch->multi == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
+	batch->cleanup.func = batch_cleanup;
+	batch->cleanup.arg = batch;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, &batch->cleanup);
+	return batch;
+}
+
+/*
+ * ecs_http_batch_add
+ *		Start req at once.  The request's url, body and headers are copied
+ *		into libcurl, so they may be freed after this returns; the request
+ *		struct itself must stay until ecs_http_batch_wait hands it back.
+ */
+void
+ecs_http_batch_add(EcsHttpBatch *batch, EcsHttpRequest *req)
+{
+	HttpTransfer *t;
+	ListCell   *lc;
+	bool		ok = true;
+
+	t = calloc(1, sizeof(HttpTransfer));
+	if (t == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
+	t->req = req;
+	t->next = batch->transfers;
+	batch->transfers = t;		/* from now on, batch_cleanup frees it */
+
+	t->easy = curl_easy_init();
+	if (t->easy == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
+
+	foreach(lc, req->headers)
+	{
+		struct curl_slist *h = curl_slist_append(t->headers, lfirst(lc));
+
+		if (h == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("out of memory")));
+		t->headers = h;
+	}
+	/* we sign the body ourselves; no "Expect: 100-continue" round trip */
+	t->headers = curl_slist_append(t->headers, "Expect:");
+	if (t->headers == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
+
+	ok &= curl_easy_setopt(t->easy, CURLOPT_URL, req->url) == CURLE_OK;
+#if LIBCURL_VERSION_NUM >= 0x075500
+	ok &= curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK;
+#else
+	ok &= curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS,
+						   (long) (CURLPROTO_HTTP | CURLPROTO_HTTPS)) == CURLE_OK;
+#endif
+	ok &= curl_easy_setopt(t->easy, CURLOPT_SHARE, share_handle) == CURLE_OK;
+	ok &= curl_easy_setopt(t->easy, CURLOPT_NOSIGNAL, 1L) == CURLE_OK;
+	ok &= curl_easy_setopt(t->easy, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK;
+	ok &= curl_easy_setopt(t->easy, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK;
+	if (batch->ca_file)
+		ok &= curl_easy_setopt(t->easy, CURLOPT_CAINFO, batch->ca_file) == CURLE_OK;
+	ok &= curl_easy_setopt(t->easy, CURLOPT_CONNECTTIMEOUT_MS,
+						   batch->connect_timeout_ms) == CURLE_OK;
+	ok &= curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS,
+						   batch->request_timeout_ms) == CURLE_OK;
+	ok &= curl_easy_setopt(t->easy, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK;
+	ok &= curl_easy_setopt(t->easy, CURLOPT_NETRC, (long) CURL_NETRC_IGNORED) == CURLE_OK;
+	ok &= curl_easy_setopt(t->easy, CURLOPT_TCP_KEEPALIVE, 1L) == CURLE_OK;
+	ok &= curl_easy_setopt(t->easy, CURLOPT_ACCEPT_ENCODING, "") == CURLE_OK;
+	ok &= curl_easy_setopt(t->easy, CURLOPT_USERAGENT, "ecs_image_fdw/1.0") == CURLE_OK;
+	ok &= curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->headers) == CURLE_OK;
+	ok &= curl_easy_setopt(t->easy, CURLOPT_POST, 1L) == CURLE_OK;
+	ok &= curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE,
+						   (long) (req->body ? strlen(req->body) : 0)) == CURLE_OK;
+	ok &= curl_easy_setopt(t->easy, CURLOPT_COPYPOSTFIELDS,
+						   req->body ? req->body : "") == CURLE_OK;
+	ok &= curl_easy_setopt(t->easy, CURLOPT_WRITEFUNCTION, write_body) == CURLE_OK;
+	ok &= curl_easy_setopt(t->easy, CURLOPT_WRITEDATA, t) == CURLE_OK;
+	ok &= curl_easy_setopt(t->easy, CURLOPT_ERRORBUFFER, t->errbuf) == CURLE_OK;
+	ok &= curl_easy_setopt(t->easy, CURLOPT_PRIVATE, t) == CURLE_OK;
+	if (!ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("could not set up an HTTP request"),
+				 errdetail("The HTTP library rejected a transfer option.")));
+
+	if (curl_multi_add_handle(batch->multi, t->easy) != CURLM_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("could not start an HTTP request")));
+	t->added = true;
+	batch->running++;
+}
+
+/*
+ * ecs_http_batch_wait
+ *		Drive the transfers until one finishes, and return its request with
+ *		the outcome filled in.  Returns NULL when no transfer is running, or
+ *		after timeout_ms (if not negative) with none finished.  The response
+ *		is copied into the memory context of the request struct.
+ *
+ *		Interrupts are checked at least every POLL_SLICE_MS, so a cancel or
+ *		statement_timeout takes effect at once (the memory context callback
+ *		then aborts the transfers).
+ */
+EcsHttpRequest *
+ecs_http_batch_wait(EcsHttpBatch *batch, long timeout_ms)
+{
+	TimestampTz start = GetCurrentTimestamp();
+
+	for (;;)
+	{
+		HttpTransfer *t;
+		int			still_running;
+		long		slice = POLL_SLICE_MS;
+
+		CHECK_FOR_INTERRUPTS();
+
+		if (curl_multi_perform(batch->multi, &still_running) != CURLM_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_ERROR),
+					 errmsg("could not drive HTTP requests")));
+		collect_finished(batch);
+
+		for (t = batch->transfers; t != NULL; t = t->next)
+		{
+			if (t->finished)
+				return hand_out(batch, t);
+		}
+		if (batch->running == 0)
+			return NULL;
+
+		if (timeout_ms >= 0)
+		{
+			long		waited = (long) ((GetCurrentTimestamp() - start) / 1000);
+
+			if (waited >= timeout_ms)
+				return NULL;
+			slice = Min(slice, timeout_ms - waited);
+		}
+		if (curl_multi_poll(batch->multi, NULL, 0, (int) slice, NULL) != CURLM_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_ERROR),
+					 errmsg("could not wait for HTTP requests")));
+	}
+}
+
+/*
+ * ecs_http_batch_running
+ *		How many transfers of the batch are in flight.
+ */
+int
+ecs_http_batch_running(EcsHttpBatch *batch)
+{
+	return batch->running;
+}
+
+/*
+ * collect_finished
+ *		Mark the transfers that libcurl reports as done.
+ */
+static void
+collect_finished(EcsHttpBatch *batch)
+{
+	CURLMsg    *msg;
+	int			left;
+
+	while ((msg = curl_multi_info_read(batch->multi, &left)) != NULL)
+	{
+		HttpTransfer *t = NULL;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **) &t);
+		if (t == NULL)
+			continue;
+		t->code = msg->data.result;
+		t->finished = true;
+		curl_multi_remove_handle(batch->multi, t->easy);
+		batch->running--;
+	}
+}
+
+/*
+ * hand_out
+ *		Fill in the outcome of a finished transfer, release it and return
+ *		its request.
+ */
+static EcsHttpRequest *
+hand_out(EcsHttpBatch *batch, HttpTransfer *t)
+{
+	EcsHttpRequest *req = t->req;
+	long		status = 0;
+
+	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+	req->result = transport_result(t->code, t->too_large);
+	req->status = (req->result == ECS_TRANSPORT_OK) ? status : 0;
+	if (req->result != ECS_TRANSPORT_OK)
+		strlcpy(req->error,
+				t->too_large ? "The response is larger than allowed." :
+				t->errbuf[0] ? t->errbuf : curl_easy_strerror(t->code),
+				sizeof(req->error));
+	else
+		req->error[0] = '\0';
+
+	/* copy the body while the transfer is still owned by the batch */
+	req->response = MemoryContextAlloc(GetMemoryChunkContext(req), t->len + 1);
+	if (t->len > 0)
+		memcpy(req->response, t->buf, t->len);
+	req->response[t->len] = '\0';
+	req->response_len = t->len;
+
+	free_transfer(batch, t);
+	return req;
+}
+
+/*
+ * transport_result
+ *		Our classification of a libcurl result code.
+ */
+static EcsTransportResult
+transport_result(CURLcode code, bool too_large)
+{
+	switch (code)
+	{
+		case CURLE_OK:
+			return ECS_TRANSPORT_OK;
+		case CURLE_COULDNT_RESOLVE_HOST:
+		case CURLE_COULDNT_RESOLVE_PROXY:
+		case CURLE_COULDNT_CONNECT:
+			return ECS_TRANSPORT_CONNECT;
+		case CURLE_OPERATION_TIMEDOUT:
+			return ECS_TRANSPORT_TIMEOUT;
+		case CURLE_SSL_CONNECT_ERROR:
+		case CURLE_PEER_FAILED_VERIFICATION:
+		case CURLE_SSL_CACERT_BADFILE:
+		case CURLE_SSL_CERTPROBLEM:
+		case CURLE_SSL_CIPHER:
+		case CURLE_SSL_ISSUER_ERROR:
+		case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+		case CURLE_SSL_INVALIDCERTSTATUS:
+			return ECS_TRANSPORT_TLS;
+		default:
+			return too_large ? ECS_TRANSPORT_TOO_LARGE : ECS_TRANSPORT_FAILED;
+	}
+}
+
+/*
+ * write_body
+ *		libcurl write callback: append to the malloc'd receive buffer.  It
+ *		must not throw, so it only returns 0 (abort) when the body grows
+ *		past the limit or memory runs out.
+ */
+static size_t
+write_body(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	HttpTransfer *t = (HttpTransfer *) arg;
+	size_t		n = size * nmemb;
+
+	if (t->len + n > ECS_MAX_RESPONSE_BYTES)
+	{
+		t->too_large = true;
+		return 0;
+	}
+	if (t->len + n > t->cap)
+	{
+		size_t		newcap = Max(t->cap * 2, Max(t->len + n, 16384));
+		char	   *nb = realloc(t->buf, newcap);
+
+		if (nb == NULL)
+			return 0;
+		t->buf = nb;
+		t->cap = newcap;
+	}
+	memcpy(t->buf + t->len, ptr, n);
+	t->len += n;
+	return n;
+}
+
+/*
+ * free_transfer
+ *		Unlink a transfer from its batch and release its libcurl resources.
+ */
+static void
+free_transfer(EcsHttpBatch *batch, HttpTransfer *t)
+{
+	HttpTransfer **p;
+
+	for (p = &batch->transfers; *p != NULL; p = &(*p)->next)
+	{
+		if (*p == t)
+		{
+			*p = t->next;
+			break;
+		}
+	}
+	if (t->easy)
+	{
+		if (t->added && !t->finished)
+		{
+			curl_multi_remove_handle(batch->multi, t->easy);
+			batch->running--;
+		}
+		curl_easy_cleanup(t->easy);
+	}
+	curl_slist_free_all(t->headers);
+	free(t->buf);
+	free(t);
+}
+
+/*
+ * batch_cleanup
+ *		Memory context callback: abort whatever is still in flight.
+ */
+static void
+batch_cleanup(void *arg)
+{
+	EcsHttpBatch *batch = (EcsHttpBatch *) arg;
+
+	while (batch->transfers != NULL)
+		free_transfer(batch, batch->transfers);
+	if (batch->multi)
+		curl_multi_cleanup(batch->multi);
+	batch->multi = NULL;
+}

@@ -1,0 +1,636 @@
+/*-------------------------------------------------------------------------
+ *
+ * option.c
+ *		  Option validation and the merged configuration of one server use.
+ *
+ * The validator checks every option where it is set: its name, the object
+ * it is allowed on, its type and range, and who may set it.  At use time
+ * ecs_option_config_for_server() merges the server's, the table's and the
+ * calling role's user mapping options into one EcsConfig, applying the
+ * same parsing again (the validator cannot see every combination, for
+ * instance a user mapping created before the server was altered).
+ *
+ * Copyright (c) 2026, ecs_image_fdw developers
+ *
+ * IDENTIFICATION
+ *		  src/option.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <ctype.h>
+
+#include "access/reloptions.h"
+#include "catalog/pg_foreign_data_wrapper.h"
+#include "catalog/pg_foreign_server.h"
+#include "catalog/pg_foreign_table.h"
+#include "catalog/pg_user_mapping.h"
+#include "catalog/pg_attribute.h"
+#include "commands/defrem.h"
+#include "foreign/foreign.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/syscache.h"
+
+#include "ecs_image_fdw.h"
+
+PG_FUNCTION_INFO_V1(ecs_image_fdw_validator);
+
+/* How an option's value is checked */
+typedef enum EcsOptionType
+{
+	OPT_TEXT,					/* any non-empty text */
+	OPT_INT,					/* an integer between min and max */
+	OPT_BOOL,
+	OPT_ENDPOINT,				/* an https URL, or http to a loopback host */
+	OPT_REGIONS,				/* "*" or a list of region ids */
+	OPT_SIGNATURE,				/* 1 or 3 */
+	OPT_RESOURCE,				/* a table's resource */
+	OPT_OWNER_ALIAS				/* image owner aliases, or "all" */
+} EcsOptionType;
+
+typedef struct EcsOption
+{
+	const char *name;
+	Oid			context;		/* catalog the option belongs to */
+	EcsOptionType type;
+	int			min;
+	int			max;
+	bool		superuser_only; /* it reads files or picks where keys go */
+} EcsOption;
+
+static const EcsOption ecs_options[] = {
+	{"endpoint", ForeignServerRelationId, OPT_ENDPOINT, 0, 0, true},
+	{"oos_endpoint", ForeignServerRelationId, OPT_ENDPOINT, 0, 0, true},
+	{"regions", ForeignServerRelationId, OPT_REGIONS, 0, 0, false},
+	{"signature_version", ForeignServerRelationId, OPT_SIGNATURE, 0, 0, false},
+	{"max_concurrency", ForeignServerRelationId, OPT_INT, 1, 64, false},
+	{"page_size", ForeignServerRelationId, OPT_INT, 1, 100, false},
+	{"connect_timeout_ms", ForeignServerRelationId, OPT_INT, 1, 600000, false},
+	{"request_timeout_ms", ForeignServerRelationId, OPT_INT, 1, 3600000, false},
+	{"max_retries", ForeignServerRelationId, OPT_INT, 0, 20, false},
+	{"ca_file", ForeignServerRelationId, OPT_TEXT, 0, 0, true},
+	{"cache_ttl_s", ForeignServerRelationId, OPT_INT, 0, 86400, false},
+	{"updatable", ForeignServerRelationId, OPT_BOOL, 0, 0, false},
+
+	{"access_key_id", UserMappingRelationId, OPT_TEXT, 0, 0, false},
+	{"access_key_secret", UserMappingRelationId, OPT_TEXT, 0, 0, false},
+	{"security_token", UserMappingRelationId, OPT_TEXT, 0, 0, false},
+
+	{"resource", ForeignTableRelationId, OPT_RESOURCE, 0, 0, false},
+	{"regions", ForeignTableRelationId, OPT_REGIONS, 0, 0, false},
+	{"image_owner_alias", ForeignTableRelationId, OPT_OWNER_ALIAS, 0, 0, false},
+	{"updatable", ForeignTableRelationId, OPT_BOOL, 0, 0, false},
+
+	{"field", AttributeRelationId, OPT_TEXT, 0, 0, false},
+	{NULL, InvalidOid, OPT_TEXT, 0, 0, false}
+};
+
+static const char *const resource_names[] = {"images", "regions", NULL};
+static const char *const owner_aliases[] = {
+	"self", "others", "system", "marketplace", NULL
+};
+
+static const EcsOption *find_option(const char *name, Oid context);
+static bool option_exists(const char *name);
+static char *valid_options_hint(Oid context);
+static void check_option_value(const EcsOption *opt, DefElem *def);
+static int	parse_int_option(const EcsOption *opt, const char *value);
+static void check_endpoint(const char *name, const char *value);
+static void check_regions(const char *name, const char *value);
+static int	lookup_word(const char *const *words, const char *value);
+static List *user_mapping_options(Oid userid, Oid serverid,
+								  const char *servername);
+static void apply_option(EcsConfig *config, DefElem *def);
+
+/*
+ * ecs_image_fdw_validator
+ *		Check the options of a wrapper, server, user mapping, foreign table
+ *		or foreign table column.
+ */
+Datum
+ecs_image_fdw_validator(PG_FUNCTION_ARGS)
+{
+	List	   *options = untransformRelOptions(PG_GETARG_DATUM(0));
+	Oid			catalog = PG_GETARG_OID(1);
+	ListCell   *cell;
+	bool		have_key_id = false;
+	bool		have_secret = false;
+
+	foreach(cell, options)
+	{
+		DefElem    *def = (DefElem *) lfirst(cell);
+		const EcsOption *opt = find_option(def->defname, catalog);
+
+		if (opt == NULL)
+		{
+			if (option_exists(def->defname) &&
+				find_option(def->defname, UserMappingRelationId) != NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+						 errmsg("invalid option \"%s\"", def->defname),
+						 errhint("Credentials are accepted only in a user mapping.")));
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+					 errmsg("invalid option \"%s\"", def->defname),
+					 errhint("%s", valid_options_hint(catalog))));
+		}
+
+		if (opt->superuser_only && !superuser())
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("permission denied to set option \"%s\"",
+							def->defname),
+					 errhint("Only superusers may set this option.")));
+
+		check_option_value(opt, def);
+
+		if (strcmp(def->defname, "access_key_id") == 0)
+			have_key_id = true;
+		else if (strcmp(def->defname, "access_key_secret") == 0)
+			have_secret = true;
+	}
+
+	if (catalog == UserMappingRelationId && (!have_key_id || !have_secret))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_DYNAMIC_PARAMETER_VALUE_NEEDED),
+				 errmsg("user mapping option \"%s\" is required",
+						have_key_id ? "access_key_secret" : "access_key_id"),
+				 errhint("A user mapping needs both access_key_id and access_key_secret.")));
+
+	PG_RETURN_VOID();
+}
+
+/*
+ * find_option
+ *		The option called name that is valid in context, or NULL.
+ */
+static const EcsOption *
+find_option(const char *name, Oid context)
+{
+	const EcsOption *opt;
+
+	for (opt = ecs_options; opt->name != NULL; opt++)
+	{
+		if (opt->context == context && strcmp(opt->name, name) == 0)
+			return opt;
+	}
+	return NULL;
+}
+
+/*
+ * option_exists
+ *		Whether name is an option in any context.
+ */
+static bool
+option_exists(const char *name)
+{
+	const EcsOption *opt;
+
+	for (opt = ecs_options; opt->name != NULL; opt++)
+	{
+		if (strcmp(opt->name, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * valid_options_hint
+ *		The hint text listing the options valid in context.
+ */
+static char *
+valid_options_hint(Oid context)
+{
+	StringInfoData buf;
+	const EcsOption *opt;
+
+	initStringInfo(&buf);
+	for (opt = ecs_options; opt->name != NULL; opt++)
+	{
+		if (opt->context == context)
+			appendStringInfo(&buf, "%s%s", buf.len > 0 ? ", " : "", opt->name);
+	}
+	if (buf.len == 0)
+		return pstrdup("There are no valid options in this context.");
+	return psprintf("Valid options in this context are: %s.", buf.data);
+}
+
+/*
+ * check_option_value
+ *		Raise an error unless def's value suits opt.
+ */
+static void
+check_option_value(const EcsOption *opt, DefElem *def)
+{
+	char	   *value = defGetString(def);
+
+	switch (opt->type)
+	{
+		case OPT_TEXT:
+			if (value[0] == '\0')
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("option \"%s\" must not be empty", opt->name)));
+			break;
+		case OPT_INT:
+			(void) parse_int_option(opt, value);
+			break;
+		case OPT_BOOL:
+			(void) defGetBoolean(def);
+			break;
+		case OPT_ENDPOINT:
+			check_endpoint(opt->name, value);
+			break;
+		case OPT_REGIONS:
+			check_regions(opt->name, value);
+			break;
+		case OPT_SIGNATURE:
+			if (strcmp(value, "1") != 0 && strcmp(value, "3") != 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("invalid value for option \"%s\": \"%s\"",
+								opt->name, value),
+						 errhint("Valid values are \"3\" (ACS3-HMAC-SHA256) and \"1\" (RPC HMAC-SHA1).")));
+			break;
+		case OPT_RESOURCE:
+			if (lookup_word(resource_names, value) < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("invalid value for option \"%s\": \"%s\"",
+								opt->name, value),
+						 errhint("Valid values are \"images\" and \"regions\".")));
+			break;
+		case OPT_OWNER_ALIAS:
+			if (strcmp(value, "all") != 0)
+			{
+				List	   *aliases = ecs_option_split_list(value);
+				ListCell   *lc;
+
+				if (aliases == NIL)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("option \"%s\" must not be empty",
+									opt->name)));
+				foreach(lc, aliases)
+				{
+					if (lookup_word(owner_aliases, lfirst(lc)) < 0)
+						ereport(ERROR,
+								(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+								 errmsg("invalid value for option \"%s\": \"%s\"",
+										opt->name, (char *) lfirst(lc)),
+								 errhint("Valid values are \"all\" or a comma-separated list of \"self\", \"others\", \"system\" and \"marketplace\".")));
+				}
+			}
+			break;
+	}
+}
+
+/*
+ * parse_int_option
+ *		The integer value of an OPT_INT option, range-checked.
+ */
+static int
+parse_int_option(const EcsOption *opt, const char *value)
+{
+	int			result;
+
+	if (!parse_int(value, &result, 0, NULL))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for integer option \"%s\": \"%s\"",
+						opt->name, value)));
+	if (result < opt->min || result > opt->max)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("value %d is out of range for option \"%s\"",
+						result, opt->name),
+				 errdetail("Valid values are between \"%d\" and \"%d\".",
+						   opt->min, opt->max)));
+	return result;
+}
+
+/*
+ * check_endpoint
+ *		An endpoint is https://host[:port][/], where host may contain
+ *		"{region}", or http:// to a loopback host (for tests and proxies).
+ */
+static void
+check_endpoint(const char *name, const char *value)
+{
+	const char *host;
+	const char *end;
+	bool		is_http = false;
+	bool		ok = true;
+
+	if (strncmp(value, "https://", 8) == 0)
+		host = value + 8;
+	else if (strncmp(value, "http://", 7) == 0)
+	{
+		host = value + 7;
+		is_http = true;
+	}
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for option \"%s\": \"%s\"", name, value),
+				 errhint("The endpoint must be an https:// URL.")));
+
+	end = host + strcspn(host, "/?#@");
+	if (end == host || (*end != '\0' && strcmp(end, "/") != 0))
+		ok = false;
+	if (!ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for option \"%s\": \"%s\"", name, value),
+				 errhint("Use the form https://host[:port], where host may contain {region}.")));
+
+	if (is_http)
+	{
+		char	   *hostport = pnstrdup(host, end - host);
+		char	   *colon;
+
+		if (hostport[0] != '[' && (colon = strrchr(hostport, ':')) != NULL)
+			*colon = '\0';
+		if (strncmp(hostport, "127.", 4) != 0 &&
+			strcmp(hostport, "localhost") != 0 &&
+			strncmp(hostport, "[::1]", 5) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid value for option \"%s\": \"%s\"",
+							name, value),
+					 errhint("Plain http:// is allowed only to a loopback host; use https://.")));
+	}
+}
+
+/*
+ * check_regions
+ *		"*", or a comma-separated list of distinct region ids.
+ */
+static void
+check_regions(const char *name, const char *value)
+{
+	List	   *regions;
+	ListCell   *lc;
+
+	if (strcmp(value, "*") == 0)
+		return;
+	regions = ecs_option_split_list(value);
+	if (regions == NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"%s\" must not be empty", name),
+				 errhint("Use \"*\" for every region of the account.")));
+	foreach(lc, regions)
+	{
+		const char *region = lfirst(lc);
+		const char *p;
+		ListCell   *prev;
+
+		for (p = region; *p; p++)
+		{
+			if (!(islower((unsigned char) *p) || isdigit((unsigned char) *p) ||
+				  *p == '-'))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("invalid region id \"%s\" in option \"%s\"",
+								region, name),
+						 errhint("Region ids look like \"cn-hangzhou\"; separate them with commas.")));
+		}
+		foreach(prev, regions)
+		{
+			if (prev == lc)
+				break;
+			if (strcmp(lfirst(prev), region) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("region \"%s\" is listed more than once in option \"%s\"",
+								region, name)));
+		}
+	}
+}
+
+/*
+ * lookup_word
+ *		The index of value in the NULL-terminated array words, or -1.
+ */
+static int
+lookup_word(const char *const *words, const char *value)
+{
+	int			i;
+
+	for (i = 0; words[i] != NULL; i++)
+	{
+		if (strcmp(words[i], value) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/*
+ * ecs_option_split_list
+ *		Split a comma-separated list, trimming blanks; empty items dropped.
+ */
+List *
+ecs_option_split_list(const char *value)
+{
+	List	   *result = NIL;
+	const char *p = value;
+
+	while (*p)
+	{
+		const char *start;
+		const char *end;
+
+		while (*p == ' ' || *p == ',')
+			p++;
+		start = p;
+		while (*p && *p != ',')
+			p++;
+		end = p;
+		while (end > start && end[-1] == ' ')
+			end--;
+		if (end > start)
+			result = lappend(result, pnstrdup(start, end - start));
+	}
+	return result;
+}
+
+/*
+ * user_mapping_options
+ *		The options of userid's user mapping for the server, or of the
+ *		PUBLIC one.  Unlike GetUserMapping(), the error names the server.
+ */
+static List *
+user_mapping_options(Oid userid, Oid serverid, const char *servername)
+{
+	HeapTuple	tp;
+	Datum		datum;
+	bool		isnull;
+	List	   *options;
+
+	tp = SearchSysCache2(USERMAPPINGUSERSERVER, ObjectIdGetDatum(userid),
+						 ObjectIdGetDatum(serverid));
+	if (!HeapTupleIsValid(tp))
+		tp = SearchSysCache2(USERMAPPINGUSERSERVER,
+							 ObjectIdGetDatum(InvalidOid),
+							 ObjectIdGetDatum(serverid));
+	if (!HeapTupleIsValid(tp))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("user mapping not found for role \"%s\" on server \"%s\"",
+						GetUserNameFromId(userid, false), servername),
+				 errhint("Create one with CREATE USER MAPPING FOR ... SERVER %s OPTIONS (access_key_id '...', access_key_secret '...').",
+						 quote_identifier(servername))));
+
+	datum = SysCacheGetAttr(USERMAPPINGUSERSERVER, tp,
+							Anum_pg_user_mapping_umoptions, &isnull);
+	options = isnull ? NIL : untransformRelOptions(datum);
+	ReleaseSysCache(tp);
+	return options;
+}
+
+/*
+ * apply_option
+ *		Store one already-validated option in config.
+ */
+static void
+apply_option(EcsConfig *config, DefElem *def)
+{
+	const char *name = def->defname;
+	char	   *value = defGetString(def);
+	const EcsOption *opt = NULL;
+	const EcsOption *o;
+
+	for (o = ecs_options; o->name != NULL; o++)
+	{
+		if (strcmp(o->name, name) == 0)
+		{
+			opt = o;
+			break;
+		}
+	}
+	if (opt == NULL)
+		return;					/* the validator rejected it already */
+
+	if (opt->type == OPT_INT)
+	{
+		int			v = parse_int_option(opt, value);
+
+		if (strcmp(name, "max_concurrency") == 0)
+			config->max_concurrency = v;
+		else if (strcmp(name, "page_size") == 0)
+			config->page_size = v;
+		else if (strcmp(name, "connect_timeout_ms") == 0)
+			config->connect_timeout_ms = v;
+		else if (strcmp(name, "request_timeout_ms") == 0)
+			config->request_timeout_ms = v;
+		else if (strcmp(name, "max_retries") == 0)
+			config->max_retries = v;
+		else if (strcmp(name, "cache_ttl_s") == 0)
+			config->cache_ttl_s = v;
+		return;
+	}
+
+	check_option_value(opt, def);
+	if (strcmp(name, "endpoint") == 0)
+		config->endpoint = value;
+	else if (strcmp(name, "oos_endpoint") == 0)
+		config->oos_endpoint = value;
+	else if (strcmp(name, "regions") == 0)
+		config->regions = value;
+	else if (strcmp(name, "signature_version") == 0)
+		config->signature_version = atoi(value);
+	else if (strcmp(name, "ca_file") == 0)
+		config->ca_file = value;
+	else if (strcmp(name, "updatable") == 0)
+		config->updatable = defGetBoolean(def);
+	else if (strcmp(name, "access_key_id") == 0)
+		config->access_key_id = value;
+	else if (strcmp(name, "access_key_secret") == 0)
+		config->access_key_secret = value;
+	else if (strcmp(name, "security_token") == 0)
+		config->security_token = value;
+	else if (strcmp(name, "resource") == 0)
+		config->resource = (EcsResource) lookup_word(resource_names, value);
+	else if (strcmp(name, "image_owner_alias") == 0)
+		config->image_owner_alias = value;
+}
+
+/*
+ * ecs_option_config_for_server
+ *		The configuration for userid's use of a server, without a table.
+ */
+EcsConfig *
+ecs_option_config_for_server(Oid serverid, Oid userid)
+{
+	ForeignServer *server = GetForeignServer(serverid);
+	EcsConfig  *config = palloc0(sizeof(EcsConfig));
+	ListCell   *lc;
+
+	config->serverid = serverid;
+	config->servername = server->servername;
+	config->endpoint = "https://ecs.{region}.aliyuncs.com";
+	config->oos_endpoint = "https://oos.{region}.aliyuncs.com";
+	config->regions = "*";
+	config->signature_version = 3;
+	config->max_concurrency = 8;
+	config->page_size = 100;
+	config->connect_timeout_ms = 5000;
+	config->request_timeout_ms = 30000;
+	config->max_retries = 5;
+	config->resource = ECS_RESOURCE_IMAGES;
+	config->image_owner_alias = "self,others";
+
+	foreach(lc, server->options)
+		apply_option(config, lfirst(lc));
+	foreach(lc, user_mapping_options(userid, serverid, server->servername))
+		apply_option(config, lfirst(lc));
+
+	if (config->access_key_id == NULL || config->access_key_secret == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_DYNAMIC_PARAMETER_VALUE_NEEDED),
+				 errmsg("user mapping for server \"%s\" has no access key",
+						server->servername),
+				 errhint("Set the access_key_id and access_key_secret options of the user mapping.")));
+	return config;
+}
+
+/*
+ * ecs_option_config_for_table
+ *		The configuration for userid's scan of a foreign table: the server's,
+ *		with the table's options on top.
+ */
+EcsConfig *
+ecs_option_config_for_table(Oid foreigntableid, Oid userid)
+{
+	ForeignTable *table = GetForeignTable(foreigntableid);
+	EcsConfig  *config = ecs_option_config_for_server(table->serverid, userid);
+	ListCell   *lc;
+
+	foreach(lc, table->options)
+		apply_option(config, lfirst(lc));
+	return config;
+}
+
+/*
+ * ecs_option_column_field
+ *		The "field" option of a column, or NULL.
+ */
+char *
+ecs_option_column_field(Oid relid, int attnum)
+{
+	ListCell   *lc;
+
+	foreach(lc, GetForeignColumnOptions(relid, attnum))
+	{
+		DefElem    *def = lfirst(lc);
+
+		if (strcmp(def->defname, "field") == 0)
+			return defGetString(def);
+	}
+	return NULL;
+}

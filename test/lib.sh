@@ -1,0 +1,101 @@
+# test/lib.sh: shared steps of the test command, the demo and the benchmark.
+# Source it from bash; every function exits the script on failure.
+#
+#   ecs_install_deps      Debian packages (apt-get) and, if missing, Node.js
+#   ecs_build_install     make and make install the extension
+#   ecs_workdir           a throw-away directory in $WORK, removed on exit
+#   ecs_start_emulator    the ECS emulator over HTTPS with a fresh test CA;
+#                         sets EMU_URL, EMU_CA, EMU_PID (arguments go to it)
+#   ecs_start_postgres    a throw-away cluster run by the postgres user;
+#                         sets PGHOST, PGPORT, PGUSER, PGDATABASE
+#
+# Everything started here is stopped by the EXIT trap that ecs_workdir sets.
+
+ECS_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ECS_PYTHON=/usr/bin/python3
+export LANG=C.UTF-8 LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive
+
+ecs_log() { printf '== %s\n' "$*" >&2; }
+ecs_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+ecs_install_deps() {
+	local pkgs="postgresql-15 postgresql-server-dev-15 libcurl4-openssl-dev
+		libjson-c-dev libssl-dev pkg-config openssl make gcc python3 ca-certificates"
+	local missing=""
+	for p in $pkgs; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+			missing="$missing $p"
+	done
+	command -v node >/dev/null || missing="$missing nodejs"
+	command -v npm >/dev/null || missing="$missing npm"
+	if [ -n "$missing" ]; then
+		ecs_log "installing Debian packages:$missing"
+		[ "$(id -u)" = 0 ] || ecs_die "run as root to install packages"
+		apt-get update -qq >/dev/null || ecs_die "apt-get update failed"
+		# shellcheck disable=SC2086
+		apt-get install -y -qq --no-install-recommends $missing >/dev/null ||
+			ecs_die "apt-get install failed"
+	fi
+}
+
+ecs_build_install() {
+	ecs_log "building and installing ecs_image_fdw"
+	make -C "$ECS_TOP" -s clean >/dev/null
+	make -C "$ECS_TOP" -s -j2 >/dev/null || ecs_die "build failed"
+	make -C "$ECS_TOP" -s install >/dev/null || ecs_die "install failed"
+}
+
+ecs_cleanup() {
+	if [ -n "${ECS_PGDATA:-}" ] && [ -f "$ECS_PGDATA/postmaster.pid" ]; then
+		runuser -u postgres -- "$ECS_PGBIN/pg_ctl" -D "$ECS_PGDATA" -m immediate \
+			-w stop >/dev/null 2>&1
+	fi
+	if [ -n "${EMU_PID:-}" ]; then
+		kill "$EMU_PID" 2>/dev/null
+		wait "$EMU_PID" 2>/dev/null
+	fi
+	[ -n "${WORK:-}" ] && [ -z "${ECS_KEEP:-}" ] && rm -rf "$WORK"
+	return 0
+}
+
+ecs_workdir() {
+	WORK=$(mktemp -d /tmp/ecs_image_fdw.XXXXXX) || ecs_die "mktemp failed"
+	chmod 755 "$WORK"
+	trap ecs_cleanup EXIT
+	trap 'exit 130' INT TERM
+}
+
+ecs_start_emulator() {
+	bash "$ECS_TOP/test/emulator/make_test_ca.sh" "$WORK/tls" >/dev/null ||
+		ecs_die "could not make the test CA"
+	chmod 755 "$WORK/tls"
+	chmod 644 "$WORK/tls/ca.pem"
+	"$ECS_PYTHON" "$ECS_TOP/test/emulator/ecs_emulator.py" --port 0 \
+		--port-file "$WORK/emulator.port" \
+		--tls-cert "$WORK/tls/server.pem" --tls-key "$WORK/tls/server.key" \
+		"$@" >"$WORK/emulator.log" 2>&1 &
+	EMU_PID=$!
+	local i
+	for i in $(seq 1 200); do
+		[ -s "$WORK/emulator.port" ] && break
+		kill -0 "$EMU_PID" 2>/dev/null || { cat "$WORK/emulator.log" >&2; ecs_die "the emulator did not start"; }
+		sleep 0.1
+	done
+	[ -s "$WORK/emulator.port" ] || ecs_die "the emulator did not start in time"
+	EMU_PORT=$(cat "$WORK/emulator.port")
+	export EMU_URL="https://127.0.0.1:$EMU_PORT" EMU_CA="$WORK/tls/ca.pem" EMU_PORT
+}
+
+ecs_start_postgres() {
+	ECS_PGBIN=$(pg_config --bindir)
+	ECS_PGDATA="$WORK/pgdata"
+	install -d -o postgres -g postgres -m 700 "$ECS_PGDATA"
+	install -d -o postgres -g postgres -m 755 "$WORK/sock"
+	runuser -u postgres -- "$ECS_PGBIN/initdb" -D "$ECS_PGDATA" -U postgres -A trust \
+		-E UTF8 --locale=C.UTF-8 --no-sync >"$WORK/initdb.log" 2>&1 ||
+		{ cat "$WORK/initdb.log" >&2; ecs_die "initdb failed"; }
+	runuser -u postgres -- "$ECS_PGBIN/pg_ctl" -D "$ECS_PGDATA" -l "$ECS_PGDATA/server.log" \
+		-w -t 60 -o "-p 5432 -k $WORK/sock -c listen_addresses= -c fsync=off" \
+		start >/dev/null || { cat "$ECS_PGDATA/server.log" >&2; ecs_die "PostgreSQL did not start"; }
+	export PGHOST="$WORK/sock" PGPORT=5432 PGUSER=postgres PGDATABASE=postgres
+}

@@ -1,0 +1,96 @@
+#!/bin/bash
+# test/run_tests.sh: the project's test command (see README.md).
+#
+# Installs what it needs (apt-get, npm), builds and installs the extension,
+# starts the ECS emulator over HTTPS and a throw-away PostgreSQL cluster,
+# runs every suite, stops everything again and ends with one line:
+# "N passed, M failed".  Exit status 0 only if nothing failed.
+#
+#   bash test/run_tests.sh [suite ...]     suites: unit emulator conformance regress
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+cd "$ECS_TOP"
+
+suites=("$@")
+[ ${#suites[@]} -gt 0 ] || suites=(unit emulator conformance regress)
+
+total_pass=0
+total_fail=0
+summary=()
+
+# record SUITE PASSED FAILED
+record() {
+	summary+=("$(printf '%-12s %4d passed, %d failed' "$1" "$2" "$3")")
+	total_pass=$((total_pass + $2))
+	total_fail=$((total_fail + $3))
+}
+
+run_unit() {
+	local out="$WORK/unit.out" pass fail
+	make -s -C test/unit >"$out" 2>&1
+	local rc=$?
+	pass=$(grep -c '^ok ' "$out")
+	fail=$(grep -c '^not ok ' "$out")
+	[ $rc -ne 0 ] && [ "$fail" -eq 0 ] && fail=1
+	[ "$fail" -ne 0 ] && cat "$out"
+	record unit "$pass" "$fail"
+}
+
+run_emulator() {
+	local out="$WORK/emulator-selftest.out" ran bad
+	"$ECS_PYTHON" test/emulator/test_emulator.py >"$out" 2>&1
+	local rc=$?
+	ran=$(sed -n 's/^Ran \([0-9]*\) tests\?.*/\1/p' "$out" | tail -1)
+	ran=${ran:-0}
+	bad=$(sed -n 's/^FAILED (\(.*\))/\1/p' "$out" | tr ',' '\n' |
+		awk -F= '$1 ~ /failures|errors/ { n += $2 } END { print n + 0 }')
+	bad=${bad:-0}
+	[ $rc -ne 0 ] && [ "$bad" -eq 0 ] && bad=1
+	[ $rc -ne 0 ] && tail -50 "$out"
+	record emulator $((ran - bad < 0 ? 0 : ran - bad)) "$bad"
+}
+
+run_conformance() {
+	local out="$WORK/conformance.out" pass fail
+	bash test/conformance/run.sh >"$out" 2>&1
+	local rc=$?
+	pass=$(sed -n 's/^# pass \([0-9]*\)/\1/p' "$out" | tail -1)
+	fail=$(sed -n 's/^# fail \([0-9]*\)/\1/p' "$out" | tail -1)
+	pass=${pass:-0}
+	fail=${fail:-0}
+	[ $rc -ne 0 ] && [ "$fail" -eq 0 ] && fail=1
+	[ $rc -ne 0 ] && tail -80 "$out"
+	record conformance "$pass" "$fail"
+}
+
+run_regress() {
+	local out="$WORK/regress.out" n failed
+	make -s installcheck >"$out" 2>&1
+	local rc=$?
+	n=$(grep -cE '^(test | )?[a-z_]+ +\.\.\. ' "$out")
+	failed=$(grep -cE '\.\.\. FAILED' "$out")
+	[ $rc -ne 0 ] && [ "$failed" -eq 0 ] && failed=1
+	if [ $rc -ne 0 ]; then
+		cat "$out"
+		[ -f regression.diffs ] && head -300 regression.diffs
+	fi
+	record regress $((n - failed < 0 ? 0 : n - failed)) "$failed"
+}
+
+ecs_install_deps
+ecs_build_install
+ecs_workdir
+ecs_start_emulator --regions 4 --images-per-region 12 --seed 7
+ecs_start_postgres
+
+start=$(date +%s)
+for s in "${suites[@]}"; do
+	ecs_log "suite $s"
+	"run_$s"
+done
+
+echo
+printf '%s\n' "${summary[@]}"
+echo "($(($(date +%s) - start)) s)"
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]
