@@ -1,0 +1,1001 @@
+#!/usr/bin/python3
+"""Self-test of the ECS emulator: signatures (official vectors and live),
+paging, filters, errors, faults, lifecycle, OOS and determinism.
+
+Run: /usr/bin/python3 test/emulator/test_emulator.py -v
+It starts the emulator over HTTPS on port 0 with a throwaway CA.
+"""
+
+import concurrent.futures
+import hashlib
+import http.client
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.parse
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import ecs_emulator as emu  # noqa: E402
+import emuctl  # noqa: E402
+
+ALL = "Creating,Waiting,Available,UnAvailable,CreateFailed,Deprecated"
+OWNER, PEER, EMPTY = emu.OWNER_ID, emu.PEER_ID, emu.EMPTY_ID
+CREATE_SECONDS = 1.0
+
+
+class Server:
+    """An emulator process on a free port."""
+
+    def __init__(self, tmp, *extra):
+        self.port_file = os.path.join(tmp, "port.%d" % id(self))
+        cmd = [sys.executable, os.path.join(HERE, "ecs_emulator.py"), "--port", "0",
+               "--port-file", self.port_file, "--tls-cert", os.path.join(tmp, "server.pem"),
+               "--tls-key", os.path.join(tmp, "server.key")] + list(extra)
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.time() + 20
+        while not os.path.exists(self.port_file):
+            if self.proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError("emulator did not start: %s" % self.proc.stderr.read())
+            time.sleep(0.02)
+        with open(self.port_file) as f:
+            self.port = int(f.read())
+        self.client = emuctl.Client("https://127.0.0.1:%d" % self.port, os.path.join(tmp, "ca.pem"))
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(5)
+        self.proc.stderr.close()
+
+
+def setUpModule():
+    global TMP, SERVER, C
+    TMP = tempfile.mkdtemp(prefix="ecs-emu-test.")
+    subprocess.run(["sh", os.path.join(HERE, "make_test_ca.sh"), TMP], check=True)
+    SERVER = Server(TMP, "--regions", "4", "--images-per-region", "12",
+                    "--create-seconds", str(CREATE_SECONDS))
+    C = SERVER.client
+
+
+def tearDownModule():
+    started = time.time()
+    SERVER.stop()
+    assert time.time() - started < 3, "SIGTERM took too long"
+    shutil.rmtree(TMP, ignore_errors=True)
+
+
+def call(action, params=None, **kw):
+    return C.call(action, params, **kw)
+
+
+def ok(action, params=None, **kw):
+    status, body = call(action, params, **kw)
+    if status != 200:
+        raise AssertionError("%s failed: %s" % (action, body))
+    return body
+
+
+def images(region="cn-hangzhou", key="owner", **params):
+    params.setdefault("PageSize", 100)
+    body = ok("DescribeImages", dict(params, RegionId=region), key=key)
+    return body["Images"]["Image"]
+
+
+def wait_image(image_id, region="cn-hangzhou", key="owner", timeout=10):
+    deadline = time.time() + timeout
+    while True:
+        found = images(region, key, ImageId=image_id, Status=ALL)
+        if found and found[0]["Status"] not in ("Creating", "Waiting"):
+            return found[0]
+        if time.time() > deadline:
+            raise AssertionError("image %s did not settle: %s" % (image_id, found))
+        time.sleep(0.1)
+
+
+class ApiTestCase(unittest.TestCase):
+    def assertError(self, answer, code, status=None):
+        got_status, body = answer
+        self.assertEqual(body.get("Code"), code, body)
+        if status is not None:
+            self.assertEqual(got_status, status, body)
+        return body
+
+
+# ---------------------------------------------------------------------------
+# Signature algorithms against the reference vectors (no server needed)
+
+
+def fake_request(method, query, headers=None, body=b"", form=()):
+    return emu.ApiRequest(method, "/", list(query), list(form), body,
+                          {k.lower(): v for k, v in (headers or {}).items()})
+
+
+class VectorTest(ApiTestCase):
+    def auth(self, when, key="testid", secret="testsecret"):
+        account = emu.Account("1", key, secret, "vector")
+        return emu.Auth([account], clock=lambda: emu.parse_iso(when)), account
+
+    def test_rpc_official_vector(self):
+        auth, account = self.auth("2016-02-23T12:46:24Z")
+        q = [("Action", "DescribeRegions"), ("Format", "XML"), ("Version", "2014-05-26"),
+             ("SignatureMethod", "HMAC-SHA1"), ("SignatureVersion", "1.0"),
+             ("SignatureNonce", "3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf"),
+             ("Timestamp", "2016-02-23T12:46:24Z"), ("AccessKeyId", "testid"),
+             ("Signature", "OLeaidS1JvxuMvnyHOwuJ+uX5qY=")]
+        self.assertIs(auth.authenticate(fake_request("GET", q)), account)
+        # The legacy-doc value belongs to the misspelt "TimeStamp" and must fail.
+        q[-1] = ("Signature", "CT9X0VtwR86fNWSnsc6v8YGOjuE=")
+        with self.assertRaises(emu.ApiError) as cm:
+            auth.authenticate(fake_request("GET", q))
+        self.assertEqual(cm.exception.code, "SignatureDoesNotMatch")
+
+    def test_rpc_extra_vectors(self):
+        params = [("AccessKeyId", "testid"), ("Action", "DescribeImages"), ("Format", "JSON"),
+                  ("RegionId", "cn-hangzhou"), ("ImageName", "my img*~/é"), ("Tag.1.Key", "env"),
+                  ("Tag.1.Value", "a b+c"), ("PageSize", "100"), ("SignatureMethod", "HMAC-SHA1"),
+                  ("SignatureNonce", "11111111-2222-3333-4444-555555555555"),
+                  ("SignatureVersion", "1.0"), ("Timestamp", "2024-01-02T03:04:05Z"),
+                  ("Version", "2014-05-26")]
+        for method, sig in (("GET", "JJsyTWnYa/s5bqQT7oG02pC0MDg="),
+                            ("POST", "+7myZnh0+BE3x+HqV22WewUh6hI=")):
+            auth, account = self.auth("2024-01-02T03:04:05Z")
+            self.assertIs(auth.authenticate(fake_request(method, params + [("Signature", sig)])), account)
+        # Form body: the same parameters signed together with the query.
+        auth, account = self.auth("2024-01-02T03:04:05Z")
+        req = fake_request("POST", params[:3], form=params[3:] + [("Signature", "+7myZnh0+BE3x+HqV22WewUh6hI=")])
+        self.assertIs(auth.authenticate(req), account)
+
+    def test_oos_rpc_vectors(self):
+        params = [("AccessKeyId", "testid"), ("Action", "StartExecution"),
+                  ("ClientToken", "11111111-2222-3333-4444-555555555555"), ("Format", "JSON"),
+                  ("Mode", "Automatic"),
+                  ("Parameters", '{"sourceImageId":"m-test","instanceType":"ecs.g7.large",'
+                                 '"commandContent":"yum -y update"}'),
+                  ("RegionId", "cn-hangzhou"), ("SafetyCheck", "Skip"), ("SignatureMethod", "HMAC-SHA1"),
+                  ("SignatureNonce", "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"), ("SignatureVersion", "1.0"),
+                  ("TemplateName", "ACS-ECS-UpdateImage"), ("Timestamp", "2024-01-02T03:04:05Z"),
+                  ("Version", "2019-06-01")]
+        for method, sig in (("POST", "nBl0B8UgvCCREMFinkxZiAw1YDs="), ("GET", "iVTcl9Efi/sQ9+9UO7vghMmxzl8=")):
+            auth, account = self.auth("2024-01-02T03:04:05Z")
+            self.assertIs(auth.authenticate(fake_request(method, params + [("Signature", sig)])), account)
+
+    def acs3_headers(self, action, version, signed, sig, extra=None):
+        h = {"host": "oos.cn-hangzhou.aliyuncs.com", "x-acs-action": action, "x-acs-version": version,
+             "x-acs-date": "2024-01-02T03:04:05Z",
+             "x-acs-signature-nonce": "3156853299f313e23d1673dc12e1703d",
+             "x-acs-content-sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}
+        h.update(extra or {})
+        h["authorization"] = "ACS3-HMAC-SHA256 Credential=%s,SignedHeaders=%s,Signature=%s" % (
+            "testid", signed, sig)
+        return h
+
+    def test_acs3_official_vector(self):
+        account = emu.Account("1", "YourAccessKeyId", "YourAccessKeySecret", "vector")
+        auth = emu.Auth([account], clock=lambda: emu.parse_iso("2023-10-26T10:22:32Z"))
+        headers = {"host": "ecs.cn-shanghai.aliyuncs.com", "x-acs-action": "RunInstances",
+                   "x-acs-version": "2014-05-26", "x-acs-date": "2023-10-26T10:22:32Z",
+                   "x-acs-signature-nonce": "3156853299f313e23d1673dc12e1703d",
+                   "x-acs-content-sha256": hashlib.sha256(b"").hexdigest(),
+                   "authorization": "ACS3-HMAC-SHA256 Credential=YourAccessKeyId,SignedHeaders="
+                   "host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;"
+                   "x-acs-version,Signature=06563a9e1b43f5dfe96b81484da74bceab24a1d853912eee15083a6f0f3283c0"}
+        query = [("ImageId", "win2019_1809_x64_dtc_zh-cn_40G_alibase_20230811.vhd"), ("RegionId", "cn-shanghai")]
+        self.assertIs(auth.authenticate(fake_request("POST", query, headers)), account)
+        # One changed byte in the query fails.
+        auth = emu.Auth([account], clock=lambda: emu.parse_iso("2023-10-26T10:22:32Z"))
+        query[1] = ("RegionId", "cn-shanghaj")
+        with self.assertRaises(emu.ApiError) as cm:
+            auth.authenticate(fake_request("POST", query, headers))
+        self.assertEqual(cm.exception.code, "SignatureDoesNotMatch")
+
+    def test_acs3_oos_vectors(self):
+        signed = "host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version"
+        auth, account = self.auth("2024-01-02T03:04:05Z")
+        h = self.acs3_headers("ListExecutions", "2019-06-01", signed,
+                              "bcb3e272f5be3cc4d40be2568cb47543dc410c6cd4e0ef78e2829656da99c87f")
+        q = [("ExecutionId", "exec-0123456789abcdef"), ("RegionId", "cn-hangzhou")]
+        self.assertIs(auth.authenticate(fake_request("POST", q, h)), account)
+        body = (b"Parameters=%7B%22sourceImageId%22%3A%22m-test%22%2C%22instanceType%22%3A%22"
+                b"ecs.g7.large%22%7D&RegionId=cn-hangzhou&TemplateName=ACS-ECS-UpdateImage")
+        auth, account = self.auth("2024-01-02T03:04:05Z")
+        h = self.acs3_headers("StartExecution", "2019-06-01", "content-type;" + signed,
+                              "eca0ada6b92d87936ad8e77f79a703b0d328d2e44e5026c3c7b05ec1ff574864",
+                              {"content-type": "application/x-www-form-urlencoded",
+                               "x-acs-content-sha256": hashlib.sha256(body).hexdigest()})
+        form = urllib.parse.parse_qsl(body.decode())
+        self.assertIs(auth.authenticate(fake_request("POST", [], h, body, form)), account)
+        # The same headers over a body with one byte changed fail.
+        auth, account = self.auth("2024-01-02T03:04:05Z")
+        with self.assertRaises(emu.ApiError) as cm:
+            auth.authenticate(fake_request("POST", [], h, body.replace(b"g7", b"g8"), form))
+        self.assertEqual(cm.exception.code, "SignatureDoesNotMatch")
+
+    def test_nonce_outlives_a_future_timestamp(self):
+        now = [emu.parse_iso("2026-01-01T00:00:00Z")]
+        account = emu.Account("1", "testid", "testsecret", "vector")
+        auth = emu.Auth([account], clock=lambda: now[0])
+        signed = emuctl.sign_rpc("GET", {"Action": "DescribeRegions", "Version": "2014-05-26"}, "testid",
+                                 "testsecret", timestamp="2026-01-01T00:14:00Z")
+        req = lambda: fake_request("GET", list(signed.items()))
+        auth.authenticate(req())
+        for later in (0, 16 * 60):
+            now[0] += later
+            with self.assertRaises(emu.ApiError) as cm:
+                auth.authenticate(req())
+            self.assertEqual(cm.exception.code, "SignatureNonceUsed")
+        now[0] += 14 * 60
+        with self.assertRaises(emu.ApiError) as cm:
+            auth.authenticate(req())
+        self.assertEqual(cm.exception.code, "InvalidTimeStamp.Expired")
+
+    def test_percent_encoding(self):
+        self.assertEqual(emu.pct(" *~+/:é"), "%20%2A~%2B%2F%3A%C3%A9")
+
+
+# ---------------------------------------------------------------------------
+# Live authentication and protocol
+
+
+class AuthTest(ApiTestCase):
+    def send_rpc(self, params, method="GET", form=False, mutate=None):
+        encoded = "&".join("%s=%s" % (emuctl.pct(k), emuctl.pct(v)) for k, v in params.items())
+        if mutate:
+            encoded = mutate(encoded)
+        if form:
+            status, headers, data = C.raw(method, "/", encoded.encode(),
+                                          {"Content-Type": "application/x-www-form-urlencoded"})
+        else:
+            status, headers, data = C.raw(method, "/?" + encoded)
+        return status, json.loads(data)
+
+    def rpc(self, key="owner", **extra):
+        key_id, secret, token = emuctl.KEYS[key]
+        params = {"Action": "DescribeImages", "Version": "2014-05-26", "RegionId": "cn-hangzhou"}
+        params.update(extra)
+        return emuctl.sign_rpc("GET", params, key_id, secret, token)
+
+    def test_all_signature_forms_pass(self):
+        for sig in (1, 3):
+            for method in ("GET", "POST"):
+                for form in (False, True):
+                    if method == "GET" and form:
+                        continue
+                    body = ok("DescribeImages", {"RegionId": "cn-hangzhou", "ImageName": "web* ~/é",
+                                                 "Tag.1.Key": "env"}, sig=sig, method=method, form=form)
+                    self.assertIn("TotalCount", body)
+
+    def test_tampered_byte_fails(self):
+        p = self.rpc(PageSize="10")
+        self.assertEqual(self.send_rpc(p)[0], 200)
+        p = self.rpc(PageSize="10")
+        self.assertError(self.send_rpc(p, mutate=lambda s: s.replace("PageSize=10", "PageSize=11")),
+                         "SignatureDoesNotMatch", 400)
+        p = self.rpc(PageSize="10")
+        self.assertError(self.send_rpc(p, mutate=lambda s: s.replace("cn-hangzhou", "cn-shanghai")),
+                         "SignatureDoesNotMatch", 400)
+        p = self.rpc(PageSize="10")
+        body = self.assertError(self.send_rpc(p, method="POST"), "SignatureDoesNotMatch", 400)
+        self.assertIn("server string to sign is:POST&%2F&AccessKeyId", body["Message"])
+        # Lower-case hex in the wire encoding is decoded first, so it passes.
+        p = self.rpc(ImageName="a:b")
+        self.assertEqual(self.send_rpc(p, mutate=lambda s: s.replace("%3A", "%3a"))[0], 200)
+
+    def test_rpc_checks(self):
+        self.assertError(self.send_rpc(self.rpc(key="owner") | {"AccessKeyId": "LTAI5tNoSuchKey"}),
+                         "InvalidAccessKeyId.NotFound", 404)
+        key_id, _, _ = emuctl.KEYS["owner"]
+        bad = emuctl.sign_rpc("GET", {"Action": "DescribeRegions", "Version": "2014-05-26"}, key_id, "wrong")
+        self.assertError(self.send_rpc(bad), "SignatureDoesNotMatch", 400)
+        p = self.rpc()
+        del p["Signature"]
+        self.assertError(self.send_rpc(p), "MissingParameter", 400)
+        p = self.rpc()
+        del p["SignatureNonce"]
+        self.assertError(self.send_rpc(p), "MissingParameter", 400)
+        stale = emuctl.sign_rpc("GET", {"Action": "DescribeRegions", "Version": "2014-05-26"},
+                                key_id, emuctl.KEYS["owner"][1], timestamp=emu.iso(time.time() - 1000))
+        self.assertError(self.send_rpc(stale), "InvalidTimeStamp.Expired", 400)
+        future = emuctl.sign_rpc("GET", {"Action": "DescribeRegions", "Version": "2014-05-26"},
+                                 key_id, emuctl.KEYS["owner"][1], timestamp=emu.iso(time.time() + 1000))
+        self.assertError(self.send_rpc(future), "InvalidTimeStamp.Expired", 400)
+        fmt = emuctl.sign_rpc("GET", {"Action": "DescribeRegions", "Version": "2014-05-26"},
+                              key_id, emuctl.KEYS["owner"][1], timestamp="2026/01/01 10:00:00")
+        self.assertError(self.send_rpc(fmt), "InvalidTimeStamp.Format", 400)
+
+    def test_nonce_reuse(self):
+        p = self.rpc()
+        self.assertEqual(self.send_rpc(p)[0], 200)
+        self.assertError(self.send_rpc(p), "SignatureNonceUsed", 400)
+        # A request with a bad signature does not burn its nonce.
+        key_id, secret, _ = emuctl.KEYS["owner"]
+        bad = emuctl.sign_rpc("GET", {"Action": "DescribeRegions", "Version": "2014-05-26"},
+                              key_id, "wrong", nonce="nonce-kept-1")
+        self.assertError(self.send_rpc(bad), "SignatureDoesNotMatch")
+        good = emuctl.sign_rpc("GET", {"Action": "DescribeRegions", "Version": "2014-05-26"},
+                               key_id, secret, nonce="nonce-kept-1")
+        self.assertEqual(self.send_rpc(good)[0], 200)
+
+    def test_sts(self):
+        self.assertEqual(self.send_rpc(self.rpc(key="sts"))[0], 200)
+        key_id, secret, _ = emuctl.KEYS["sts"]
+        no_token = emuctl.sign_rpc("GET", {"Action": "DescribeRegions", "Version": "2014-05-26"}, key_id, secret)
+        self.assertError(self.send_rpc(no_token), "MissingSecurityToken", 400)
+        wrong = emuctl.sign_rpc("GET", {"Action": "DescribeRegions", "Version": "2014-05-26"},
+                                key_id, secret, token="not-the-token")
+        self.assertError(self.send_rpc(wrong), "InvalidSecurityToken.Malformed", 400)
+        self.assertEqual(call("DescribeRegions", key="sts")[0], 200)
+
+    def acs3(self, query, body=b"", ctype=None, tamper=None, **hdr):
+        key_id, secret, token = emuctl.KEYS["owner"]
+        headers = emuctl.sign_acs3("POST", C.host, "DescribeImages", "2014-05-26", query, body,
+                                   key_id, secret, token, ctype)
+        headers.pop("host")
+        headers.update(hdr)
+        if tamper:
+            tamper(headers)
+        path = "/?" + urllib.parse.urlencode(query, quote_via=urllib.parse.quote) if query else "/"
+        status, _, data = C.raw("POST", path, body, headers)
+        return status, json.loads(data)
+
+    def test_acs3_checks(self):
+        q = {"RegionId": "cn-hangzhou", "PageSize": "5"}
+        self.assertEqual(self.acs3(q)[0], 200)
+        self.assertError(self.acs3(q, tamper=lambda h: h.update(
+            {"Authorization": h["Authorization"][:-1] + ("0" if h["Authorization"][-1] != "0" else "1")})),
+            "SignatureDoesNotMatch", 400)
+        self.assertError(self.acs3(q, tamper=lambda h: h.update(
+            {"Authorization": "ACS3-HMAC-SHA256 Credential=x"})), "IncompleteSignature", 400)
+        self.assertError(self.acs3(q, tamper=lambda h: h.update(
+            {"Authorization": h["Authorization"].replace("host;", "")})), "IncompleteSignature", 400)
+        self.assertError(self.acs3(q, **{"x-acs-extra": "1"}), "IncompleteSignature", 400)
+        self.assertError(self.acs3(q, tamper=lambda h: h.update(
+            {"Authorization": h["Authorization"].replace("LTAI5tEmuOwner0000000001", "LTAI5tNope")})),
+            "InvalidAccessKeyId.NotFound", 404)
+        self.assertError(self.acs3(q, tamper=lambda h: h.update({"x-acs-date": "2020-01-01T00:00:00Z"})),
+                         "InvalidTimeStamp.Expired", 400)
+        body = b"RegionId=cn-hangzhou&PageSize=3"
+        self.assertEqual(self.acs3({}, body, "application/x-www-form-urlencoded")[1]["PageSize"], 3)
+        # A body that differs from x-acs-content-sha256 fails.
+        key_id, secret, _ = emuctl.KEYS["owner"]
+        headers = emuctl.sign_acs3("POST", C.host, "DescribeImages", "2014-05-26", {}, body, key_id,
+                                   secret, content_type="application/x-www-form-urlencoded")
+        headers.pop("host")
+        status, _, data = C.raw("POST", "/", body.replace(b"3", b"4"), headers)
+        self.assertEqual(json.loads(data)["Code"], "SignatureDoesNotMatch")
+        # A body must have a signed content-type.
+        self.assertError(self.acs3({}, body, None, **{"Content-Type": "application/x-www-form-urlencoded"}),
+                         "IncompleteSignature", 400)
+
+    def test_envelope_and_routing(self):
+        status, headers, data = C.raw("GET", "/?Action=DescribeRegions")
+        body = json.loads(data)
+        self.assertEqual(sorted(body), ["Code", "HostId", "Message", "Recommend", "RequestId"])
+        self.assertEqual(headers["x-acs-request-id"], body["RequestId"])
+        self.assertRegex(body["RequestId"], r"^[0-9A-F]{8}-[0-9A-F]{4}-4[0-9A-F]{3}-[0-9A-F]{4}-[0-9A-F]{12}$")
+        self.assertEqual(body["Recommend"], "https://api.aliyun.com/troubleshoot?q=%s&product=Ecs"
+                         "&requestId=%s" % (body["Code"], body["RequestId"]))
+        self.assertError(call("DescribeImagez", {"RegionId": "cn-hangzhou"}), "InvalidAction.NotFound", 404)
+        key_id, secret, _ = emuctl.KEYS["owner"]
+        p = emuctl.sign_rpc("GET", {"Action": "DescribeRegions", "Version": "2015-01-01"}, key_id, secret)
+        status, _, data = C.raw("GET", "/?" + urllib.parse.urlencode(p))
+        self.assertEqual((status, json.loads(data)["Code"]), (400, "InvalidVersion"))
+        self.assertError(call("DescribeImages", {}), "MissingParameter", 400)
+        self.assertError(call("DescribeImages", {"RegionId": "mars-north-1"}), "InvalidRegionId.NotFound", 404)
+        self.assertError(call("DescribeImages", {"RegionId": "eu-central-1"}), "InvalidRegionId.NotFound", 404)
+        self.assertError(call("DescribeImages", {"RegionId": "cn-hangzhou"}, key="noperm"), "Forbidden.RAM", 403)
+        self.assertError(call("DescribeRegions", key="noperm"), "Forbidden.RAM", 403)
+        status, body = call("DescribeRegions", sig=1, method="GET")
+        self.assertEqual(status, 200)
+        self.assertEqual([r["RegionId"] for r in body["Regions"]["Region"]],
+                         ["cn-hangzhou", "cn-shanghai", "cn-beijing", "cn-shenzhen"])
+        self.assertEqual(body["Regions"]["Region"][0],
+                         {"RegionId": "cn-hangzhou", "LocalName": "China (Hangzhou)",
+                          "RegionEndpoint": "ecs.cn-hangzhou.aliyuncs.com", "Status": "available"})
+
+    def test_keep_alive(self):
+        conn = http.client.HTTPSConnection("127.0.0.1", SERVER.port, context=C.context)
+        for _ in range(3):
+            key_id, secret, _ = emuctl.KEYS["owner"]
+            p = emuctl.sign_rpc("GET", {"Action": "DescribeRegions", "Version": "2014-05-26"}, key_id, secret)
+            conn.request("GET", "/?" + urllib.parse.urlencode(p, quote_via=urllib.parse.quote))
+            r = conn.getresponse()
+            self.assertEqual(r.status, 200)
+            self.assertEqual(int(r.getheader("Content-Length")), len(r.read()))
+        conn.close()
+
+
+# ---------------------------------------------------------------------------
+# DescribeImages
+
+
+class DescribeImagesTest(ApiTestCase):
+    @classmethod
+    def setUpClass(cls):
+        C.control("POST", "reset")
+
+    def test_default_is_available_only(self):
+        default = images()
+        self.assertTrue(default)
+        self.assertEqual({i["Status"] for i in default}, {"Available"})
+        own = images(ImageOwnerAlias="self", Status=ALL)
+        self.assertEqual({i["Status"] for i in own}, set(ALL.split(",")))
+        self.assertEqual(len(own), 12)
+        self.assertTrue(all(i["ImageOwnerAlias"] == "self" and i["ImageOwnerId"] == int(OWNER) for i in own))
+
+    def test_paging_is_stable_and_complete(self):
+        full = images(Status=ALL)
+        key = [(i["CreationTime"], i["ImageId"]) for i in full]
+        self.assertEqual(key, sorted(key, key=lambda k: (-emu.parse_iso(k[0]), k[1])))
+        paged, number = [], 1
+        while True:
+            body = ok("DescribeImages", {"RegionId": "cn-hangzhou", "Status": ALL, "PageSize": 4,
+                                         "PageNumber": number})
+            self.assertEqual(body["TotalCount"], len(full))
+            self.assertEqual((body["PageNumber"], body["PageSize"]), (number, 4))
+            if not body["Images"]["Image"]:
+                break
+            paged += body["Images"]["Image"]
+            number += 1
+        self.assertEqual([i["ImageId"] for i in paged], [i["ImageId"] for i in full])
+        body = ok("DescribeImages", {"RegionId": "cn-hangzhou"})
+        self.assertEqual(body["PageSize"], 10)
+        for bad in ({"PageSize": 0}, {"PageSize": 101}, {"PageNumber": 0}, {"PageSize": "x"}):
+            self.assertError(call("DescribeImages", dict(bad, RegionId="cn-hangzhou")), "InvalidParameter", 400)
+
+    def test_visibility_per_account(self):
+        truth = C.control("GET", "images?region=cn-hangzhou")
+        owner_self = {i["ImageId"] for i in truth if i["owner"] == OWNER}
+        shared_to_owner = {i["ImageId"] for i in truth if OWNER in i["shared_with"]}
+        shared_to_peer = {i["ImageId"] for i in truth if PEER in i["shared_with"]}
+        self.assertTrue(shared_to_owner and shared_to_peer)
+        got = images(ImageOwnerAlias="self", Status=ALL)
+        self.assertEqual({i["ImageId"] for i in got}, owner_self)
+        others = images(ImageOwnerAlias="others", Status=ALL)
+        self.assertEqual({i["ImageId"] for i in others}, shared_to_owner)
+        self.assertTrue(all(i["ImageOwnerId"] == int(PEER) and i["ImageOwnerAlias"] == "others"
+                            for i in others))
+        peer_view = images(key="peer", ImageOwnerAlias="others", Status=ALL)
+        self.assertEqual({i["ImageId"] for i in peer_view}, shared_to_peer)
+        self.assertTrue(all(i["IsSelfShared"] in (False, "False") for i in peer_view))
+        mine = {i["ImageId"]: i["IsSelfShared"] for i in got}
+        self.assertTrue(all(mine[i] in (True, "True") for i in shared_to_peer))
+        self.assertEqual(images(key="empty", ImageOwnerAlias="self", Status=ALL), [])
+        empty_all = images(key="empty", Status=ALL)
+        self.assertEqual({i["ImageOwnerAlias"] for i in empty_all}, {"system", "marketplace"})
+        system = images(ImageOwnerAlias="system")
+        self.assertIn("ubuntu_22_04_x64_20G_alibase_20240101.vhd", [i["ImageId"] for i in system])
+        self.assertEqual({i["ImageId"] for i in system},
+                         {i["ImageId"] for i in images("cn-beijing", ImageOwnerAlias="system")})
+        self.assertTrue(images(ImageOwnerAlias="marketplace")[0]["ProductCode"])
+        self.assertError(call("DescribeImages", {"RegionId": "cn-hangzhou", "ImageOwnerAlias": "mine"}),
+                         "InvalidImageOwnerAlias.ValueNotSupported", 400)
+
+    def test_filters(self):
+        own = images(ImageOwnerAlias="self", Status=ALL)
+        target = own[5]
+        self.assertEqual([i["ImageId"] for i in images(ImageId=target["ImageId"], Status=ALL)],
+                         [target["ImageId"]])
+        part = target["ImageName"][1:5].swapcase()
+        by_name = images(ImageOwnerAlias="self", Status=ALL, ImageName=part)
+        self.assertIn(target["ImageId"], [i["ImageId"] for i in by_name])
+        self.assertTrue(all(part.lower() in i["ImageName"].lower() for i in by_name))
+        names = [i["ImageName"] for i in own]
+        self.assertTrue(any(a != b and a.lower() == b.lower() for a in names for b in names),
+                        "the seed has names that differ only in case")
+        for field, values in (("OSType", ("linux", "windows")), ("Architecture", ("x86_64", "arm64")),
+                              ("Usage", ("instance", "none"))):
+            for value in values:
+                got = images(ImageOwnerAlias="self", Status=ALL, **{field: value})
+                self.assertEqual(got, [i for i in own if i[field] == value])
+        for field, code in (("OSType", "InvalidOSType"), ("Architecture", "InvalidArchitecture"),
+                            ("Usage", "InvalidUsage")):
+            self.assertError(call("DescribeImages", {"RegionId": "cn-hangzhou", field: "bogus"}), code, 404)
+        got = images(ImageOwnerAlias="self", Status="CreateFailed,Deprecated")
+        self.assertEqual(sorted(i["Status"] for i in got), ["CreateFailed", "Deprecated"])
+
+    def test_tags_and_time_filters(self):
+        own = images(ImageOwnerAlias="self", Status=ALL)
+        tagged = [i for i in own if i.get("Tags", {}).get("Tag")]
+        t = tagged[0]["Tags"]["Tag"][0]
+        by_pair = images(ImageOwnerAlias="self", Status=ALL, **{"Tag.1.Key": t["TagKey"], "Tag.1.Value": t["TagValue"]})
+        self.assertIn(tagged[0]["ImageId"], [i["ImageId"] for i in by_pair])
+        by_key = images(ImageOwnerAlias="self", Status=ALL, **{"Tag.1.Key": t["TagKey"]})
+        self.assertGreaterEqual(len(by_key), len(by_pair))
+        both = images(ImageOwnerAlias="self", Status=ALL, **{"Tag.1.Key": t["TagKey"], "Tag.2.Key": "no-such-key"})
+        self.assertEqual(both, [])
+        special = images(ImageOwnerAlias="self", Status=ALL, **{"Tag.1.Key": "cost center"})
+        self.assertEqual(len(special), 1)
+        self.assertIn({"TagKey": "cost center", "TagValue": "研发中心 Zürich"}, special[0]["Tags"]["Tag"])
+        self.assertError(call("DescribeImages", {"RegionId": "cn-hangzhou", "Tag.21.Key": "a"}),
+                         "InvalidTagCount", 400)
+        mid = sorted(i["CreationTime"] for i in own)[6]
+        later = images(ImageOwnerAlias="self", Status=ALL, **{"Filter.1.Key": "CreationStartTime",
+                                                             "Filter.1.Value": mid[:16] + "Z"})
+        self.assertEqual({i["ImageId"] for i in later},
+                         {i["ImageId"] for i in own if i["CreationTime"][:16] >= mid[:16]})
+        self.assertError(call("DescribeImages", {"RegionId": "cn-hangzhou", "Filter.1.Key": "Bogus",
+                                                 "Filter.1.Value": "x"}), "InvalidFilterKey.NotFound", 404)
+
+    def test_field_variety(self):
+        own = []
+        for region in ("cn-hangzhou", "cn-shanghai", "cn-beijing", "cn-shenzhen"):
+            own += images(region, ImageOwnerAlias="self", Status=ALL)
+        self.assertTrue(any("Description" not in i for i in own))
+        self.assertTrue(any(isinstance(i["IsSelfShared"], bool) for i in own))
+        self.assertTrue(any(isinstance(i["IsSelfShared"], str) for i in own))
+        sizes = [d["Size"] for i in own for d in i["DiskDeviceMappings"]["DiskDeviceMapping"]]
+        self.assertTrue(any(isinstance(s, int) for s in sizes) and any(isinstance(s, str) for s in sizes))
+        self.assertTrue(any(i["ResourceGroupId"].startswith("rg-") for i in own))
+        for i in own:
+            self.assertRegex(i["ImageId"], r"^m-[0-9a-z]{2,3}[0-9a-z]{17}$")
+            self.assertRegex(i["ImageName"], r"^[A-Za-z]")
+            self.assertRegex(i["CreationTime"], r"^20(24|25|26)-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+            self.assertIn(i["BootMode"], emu.BOOT_MODES)
+
+    def test_truth_matches_api(self):
+        truth = {i["ImageId"]: i for i in C.control("GET", "images?account=%s&region=cn-shanghai" % OWNER)}
+        api = {i["ImageId"]: i for i in images("cn-shanghai", ImageOwnerAlias="self", Status=ALL)}
+        self.assertEqual(set(truth), set(api))
+        for image_id, img in api.items():
+            t = dict(truth[image_id])
+            for extra in ("region", "owner", "shared_with"):
+                t.pop(extra)
+            self.assertEqual(t, img)
+
+
+# ---------------------------------------------------------------------------
+# Faults, statistics and flags
+
+
+class FaultTest(ApiTestCase):
+    def setUp(self):
+        C.control("POST", "reset")
+
+    def test_throttle_count_then_recover(self):
+        C.control("POST", "faults", {"kind": "throttle", "action": "DescribeRegions", "count": 2})
+        self.assertError(call("DescribeRegions"), "Throttling.User", 400)
+        body = self.assertError(call("DescribeRegions"), "Throttling.User", 400)
+        self.assertEqual(body["Message"], "Request was denied due to user flow control.")
+        self.assertEqual(call("DescribeRegions")[0], 200)
+        self.assertEqual(C.control("GET", "faults"), [])
+        st = C.control("GET", "stats")
+        self.assertEqual(st["by_action"]["DescribeRegions"], 3)
+        self.assertEqual(st["by_code"], {"Throttling.User": 2})
+
+    def test_error_rule_filters(self):
+        C.control("POST", "faults", {"kind": "error", "region": "cn-shanghai", "status": 500,
+                                     "code": "InternalError"})
+        self.assertEqual(call("DescribeImages", {"RegionId": "cn-hangzhou"})[0], 200)
+        self.assertError(call("DescribeImages", {"RegionId": "cn-shanghai"}), "InternalError", 500)
+        C.control("DELETE", "faults")
+        C.control("POST", "faults", {"kind": "error", "account": PEER})
+        self.assertEqual(call("DescribeRegions")[0], 200)
+        self.assertError(call("DescribeRegions", key="peer"), "ServiceUnavailable", 503)
+        C.control("POST", "faults/clear")
+        self.assertEqual(call("DescribeRegions", key="peer")[0], 200)
+        status, _, data = C.raw("POST", "/_emulator/faults", b'{"kind": "nope"}')
+        self.assertEqual(status, 400)
+
+    def test_transport_faults(self):
+        C.control("POST", "faults", {"kind": "reset", "count": 1})
+        with self.assertRaises((ConnectionError, OSError, http.client.HTTPException)):
+            call("DescribeRegions")
+        C.control("POST", "faults", {"kind": "malformed", "count": 1})
+        status, _, data = C.raw("GET", "/?" + urllib.parse.urlencode(
+            emuctl.sign_rpc("GET", {"Action": "DescribeRegions", "Version": "2014-05-26"},
+                            *emuctl.KEYS["owner"][:2])))
+        self.assertEqual(status, 200)
+        with self.assertRaises(ValueError):
+            json.loads(data)
+        C.control("POST", "faults", {"kind": "truncated", "count": 1})
+        with self.assertRaises(http.client.IncompleteRead):
+            call("DescribeRegions")
+        C.control("POST", "faults", {"kind": "stall", "ms": 300, "count": 1})
+        started = time.time()
+        self.assertEqual(call("DescribeRegions")[0], 200)
+        self.assertGreaterEqual(time.time() - started, 0.3)
+        self.assertEqual(C.control("GET", "stats")["faults"],
+                         {"malformed": 1, "reset": 1, "truncated": 1})
+
+    def test_lose_response_then_retry_with_client_token(self):
+        snap = own_snapshot()
+        C.control("POST", "faults", {"kind": "lose_response", "action": "CreateImage", "count": 1})
+        params = {"RegionId": "cn-hangzhou", "SnapshotId": snap, "ImageName": "lost-reply-1",
+                  "ClientToken": "token-lost-1"}
+        with self.assertRaises((ConnectionError, OSError, http.client.HTTPException)):
+            call("CreateImage", params)
+        retry = ok("CreateImage", params)
+        truth = C.control("GET", "images?account=%s&region=cn-hangzhou" % OWNER)
+        self.assertEqual([i["ImageId"] for i in truth if i["ImageName"] == "lost-reply-1"], [retry["ImageId"]])
+
+    def test_concurrency_is_measured(self):
+        C.control("POST", "faults", {"kind": "latency", "ms": 400})
+        with concurrent.futures.ThreadPoolExecutor(6) as pool:
+            results = list(pool.map(lambda _: call("DescribeRegions")[0], range(6)))
+        self.assertEqual(results, [200] * 6)
+        st = C.control("GET", "stats")
+        self.assertGreaterEqual(st["max_in_flight"], 4)
+        self.assertEqual(st["in_flight"], 0)
+
+    def test_stats_filters_and_reset(self):
+        ok("DescribeImages", {"RegionId": "cn-beijing"})
+        ok("DescribeImages", {"RegionId": "cn-beijing"}, sig=1)
+        call("DescribeImages", {"RegionId": "cn-beijing"}, key="noperm")
+        env = dict(os.environ, EMU_URL=C.url, EMU_CA=os.path.join(TMP, "ca.pem"))
+        run = lambda *a: subprocess.run([sys.executable, os.path.join(HERE, "emuctl.py")] + list(a),
+                                        env=env, capture_output=True, text=True, check=True).stdout
+        self.assertEqual(run("stats", "--action", "DescribeImages", "--region", "cn-beijing"), "3\n")
+        self.assertEqual(run("stats", "--region", "cn-beijing"), "3\n")
+        self.assertEqual(run("stats"), "3\n")
+        st = json.loads(run("stats-json"))
+        self.assertEqual(st["signature"], {"acs3": 2, "rpc": 1})
+        self.assertEqual(st["by_code"], {"Forbidden.RAM": 1})
+        self.assertEqual(run("stats-reset"), "")
+        self.assertEqual(run("stats"), "0\n")
+        self.assertEqual(run("fault", '{"kind":"latency","ms":1}'), "")
+        self.assertIn('"kind": "latency"', run("faults"))
+        self.assertEqual(run("faults-clear"), "")
+        lines = run("images", "--account", EMPTY).splitlines()
+        self.assertEqual(lines, [])
+        first = json.loads(run("images", "--account", OWNER, "--region", "cn-shenzhen").splitlines()[0])
+        self.assertEqual((first["owner"], first["region"]), (OWNER, "cn-shenzhen"))
+        self.assertEqual(run("reset"), "")
+
+    def test_flags_on_a_second_server(self):
+        other = Server(TMP, "--regions", "1", "--images-per-region", "2", "--qps-limit", "3",
+                       "--page-size-max", "50", "--seed", "7")
+        try:
+            codes = [other.client.call("DescribeRegions")[1].get("Code") for _ in range(5)]
+            self.assertEqual(codes[:3], [None] * 3)
+            self.assertIn("Throttling.User", codes[3:])
+            time.sleep(1.05)
+            status, body = other.client.call("DescribeImages", {"RegionId": "cn-hangzhou", "PageSize": 51})
+            self.assertEqual(body["Code"], "InvalidParameter")
+            status, body = other.client.call("DescribeImages", {"RegionId": "cn-shanghai"})
+            self.assertEqual(body["Code"], "InvalidRegionId.NotFound")
+        finally:
+            other.stop()
+        other = Server(TMP, "--regions", "1", "--images-per-region", "0", "--clock-offset", "1200")
+        try:
+            self.assertEqual(other.client.call("DescribeRegions")[1]["Code"], "InvalidTimeStamp.Expired")
+        finally:
+            other.stop()
+        other = Server(TMP, "--regions", "1", "--images-per-region", "0", "--error-rate", "0.5",
+                       "--throttle-rate", "0.2")
+        try:
+            codes = [other.client.call("DescribeRegions")[1].get("Code") for _ in range(40)]
+            self.assertTrue({"ServiceUnavailable", "InternalError"} & set(codes))
+            self.assertIn("Throttling.User", codes)
+            self.assertIn(None, codes)
+        finally:
+            other.stop()
+
+
+# ---------------------------------------------------------------------------
+# Lifecycle
+
+
+def own_snapshot(region="cn-hangzhou", disk_type="system"):
+    seed = C.control("GET", "seed")
+    return [s["SnapshotId"] for s in seed["snapshots"] if s["OwnerId"] == OWNER and s["RegionId"] == region
+            and s["SourceDiskType"] == disk_type and s["Status"] == "accomplished"][0]
+
+
+def own_instance(status="Running", region="cn-hangzhou"):
+    seed = C.control("GET", "seed")
+    return [i for i in seed["instances"] if i["OwnerId"] == OWNER and i["RegionId"] == region
+            and i["Status"] == status][0]
+
+
+class LifecycleTest(ApiTestCase):
+    def setUp(self):
+        C.control("POST", "reset")
+
+    def available_own(self, region="cn-hangzhou", usage="none", shared=False):
+        truth = C.control("GET", "images?account=%s&region=%s" % (OWNER, region))
+        return [i for i in truth if i["Status"] == "Available" and bool(i["shared_with"]) == shared
+                and (usage is None or i["Usage"] == usage)][0]
+
+    def test_create_image_lifecycle_and_client_token(self):
+        params = {"RegionId": "cn-hangzhou", "SnapshotId": own_snapshot(), "ImageName": "web-new-2026.11",
+                  "Description": "created by the self-test", "ClientToken": "ct-1",
+                  "Tag.1.Key": "env", "Tag.1.Value": "test"}
+        image_id = ok("CreateImage", params)["ImageId"]
+        first = images(ImageId=image_id, Status=ALL)[0]
+        self.assertEqual((first["Status"], first["ImageOwnerAlias"]), ("Creating", "self"))
+        self.assertEqual(images(ImageId=image_id), [])          # default Status hides it
+        self.assertEqual(ok("CreateImage", params)["ImageId"], image_id)
+        self.assertError(call("CreateImage", dict(params, Description="different")),
+                         "IdempotentParameterMismatch", 400)
+        done = wait_image(image_id)
+        self.assertEqual((done["Status"], done["Progress"]), ("Available", "100%"))
+        self.assertEqual(done["Tags"]["Tag"], [{"TagKey": "env", "TagValue": "test"}])
+        del params["ClientToken"]
+        self.assertError(call("CreateImage", params), "InvalidImageName.Duplicated", 400)
+        inst = own_instance()
+        from_instance = ok("CreateImage", {"RegionId": "cn-hangzhou", "InstanceId": inst["InstanceId"]})
+        self.assertEqual(images(ImageId=from_instance["ImageId"], Status=ALL)[0]["OSType"], inst["OSType"])
+        self.assertError(call("CreateImage", {"RegionId": "cn-hangzhou",
+                                              "InstanceId": own_instance("Starting")["InstanceId"]}),
+                         "IncorrectInstanceStatus", 400)
+        self.assertError(call("CreateImage", {"RegionId": "cn-hangzhou"}), "MissingParameter", 400)
+        for bad in ("1abc", "a", "aliyun-x", "acs:x", "x" * 129, "has space", "http://x"):
+            self.assertError(call("CreateImage", {"RegionId": "cn-hangzhou", "SnapshotId": own_snapshot(),
+                                                  "ImageName": bad}), "InvalidImageName.Malformed", 400)
+        self.assertError(call("CreateImage", {"RegionId": "cn-hangzhou", "SnapshotId": "s-nope"}),
+                         "InvalidSnapshotId.NotFound", 404)
+        self.assertError(call("CreateImage", {"RegionId": "cn-hangzhou", "SnapshotId": own_snapshot(disk_type="data")}),
+                         "OperationDenied", 403)
+        mapped = ok("CreateImage", {"RegionId": "cn-hangzhou", "DiskDeviceMapping.1.SnapshotId": own_snapshot(),
+                                    "DiskDeviceMapping.2.Size": "100", "DiskDeviceMapping.2.DiskType": "data"})
+        disks = images(ImageId=mapped["ImageId"], Status=ALL)[0]["DiskDeviceMappings"]["DiskDeviceMapping"]
+        self.assertEqual([(d["Device"], d["Type"]) for d in disks], [("/dev/xvda", "system"), ("/dev/xvdb", "data")])
+
+    def test_failures_on_purpose(self):
+        failing = ok("CreateImage", {"RegionId": "cn-hangzhou", "SnapshotId": own_snapshot(),
+                                     "ImageName": "bad-emu-fail-1"})["ImageId"]
+        C.control("POST", "faults", {"kind": "create_failed", "action": "CreateImage"})
+        faulted = ok("CreateImage", {"RegionId": "cn-hangzhou", "SnapshotId": own_snapshot(),
+                                     "ImageName": "ok-name-1"})["ImageId"]
+        fine = ok("CreateImage", {"RegionId": "cn-hangzhou", "SnapshotId": own_snapshot(),
+                                  "ImageName": "ok-name-2"})["ImageId"]
+        self.assertEqual(wait_image(failing)["Status"], "CreateFailed")
+        self.assertEqual(wait_image(faulted)["Status"], "CreateFailed")
+        self.assertEqual(wait_image(fine)["Status"], "Available")
+
+    def test_copy_and_cancel(self):
+        src = self.available_own()
+        params = {"RegionId": "cn-hangzhou", "ImageId": src["ImageId"], "DestinationRegionId": "cn-beijing",
+                  "DestinationImageName": "copied-1", "ClientToken": "copy-1"}
+        copy_id = ok("CopyImage", params)["ImageId"]
+        self.assertTrue(copy_id.startswith("m-2ze"))
+        self.assertEqual(ok("CopyImage", params)["ImageId"], copy_id)
+        self.assertError(call("CopyImage", dict(params, ClientToken="copy-2", DestinationImageName="copied-2")),
+                         "OperationDenied.ImageCopyConflict", 400)
+        self.assertError(call("DeleteImage", {"RegionId": "cn-hangzhou", "ImageId": src["ImageId"]}),
+                         "OperationDenied.ImageCopying", 403)
+        copy = images("cn-beijing", ImageId=copy_id, Status=ALL)[0]
+        self.assertEqual((copy["Status"], copy["IsCopied"]), ("Creating", True))
+        self.assertError(call("CancelCopyImage", {"RegionId": "cn-hangzhou", "ImageId": src["ImageId"]}),
+                         "ImageCreatedNotFromCopy", 400)
+        ok("CancelCopyImage", {"RegionId": "cn-beijing", "ImageId": copy_id})
+        self.assertEqual(images("cn-beijing", ImageId=copy_id, Status=ALL), [])
+        again = ok("CopyImage", dict(params, ClientToken="copy-3", DestinationImageName="copied-3"))["ImageId"]
+        self.assertEqual(wait_image(again, "cn-beijing")["Status"], "Available")
+        self.assertError(call("CancelCopyImage", {"RegionId": "cn-beijing", "ImageId": again}),
+                         "IncorrectImageStatus", 400)
+        self.assertError(call("CopyImage", dict(params, ClientToken=None, DestinationRegionId="cn-hangzhou")),
+                         "IncorrectDestinationRegion", 403)
+        self.assertError(call("CopyImage", dict(params, ClientToken="k", KMSKeyId="key-1")),
+                         "InvalidParameter.EncryptedIllegal", 400)
+        not_available = [i for i in C.control("GET", "images?account=%s&region=cn-hangzhou" % OWNER)
+                         if i["Status"] == "Deprecated"][0]
+        self.assertError(call("CopyImage", {"RegionId": "cn-hangzhou", "ImageId": not_available["ImageId"],
+                                            "DestinationRegionId": "cn-beijing"}), "IncorrectImageStatus", 400)
+        # Only the owner may copy: the peer gets NotFound even for an image shared with it.
+        shared = self.available_own(usage=None, shared=True)
+        self.assertError(call("CopyImage", {"RegionId": "cn-hangzhou", "ImageId": shared["ImageId"],
+                                            "DestinationRegionId": "cn-beijing"}, key="peer"),
+                         "InvalidImageId.NotFound", 404)
+
+    def test_share_rules(self):
+        img = self.available_own()
+        rid = {"RegionId": "cn-hangzhou", "ImageId": img["ImageId"]}
+        ok("ModifyImageSharePermission", dict(rid, **{"AddAccount.1": PEER}))
+        seen = images(key="peer", ImageOwnerAlias="others", ImageId=img["ImageId"])
+        self.assertEqual(seen[0]["ImageOwnerAlias"], "others")
+        perm = ok("DescribeImageSharePermission", rid)
+        self.assertEqual([a["AliyunId"] for a in perm["Accounts"]["Account"]], [PEER])
+        self.assertError(call("DescribeImageSharePermission", rid, key="peer"), "InvalidImageId.NotFound", 404)
+        self.assertError(call("ModifyImageSharePermission", dict(rid, **{"AddAccount.1": OWNER})),
+                         "InvalidAccount.Forbbiden", 404)
+        self.assertError(call("ModifyImageSharePermission", dict(rid, **{"AddAccount.1": "9999999999999999"})),
+                         "InvalidAccount.NotFound", 404)
+        self.assertError(call("ModifyImageSharePermission", dict(rid, **{"AddAccount.1": EMPTY}), key="peer"),
+                         "InvalidImageId.NotFound", 404)
+        directory = emu.DIRECTORY_ACCOUNTS
+        twelve = {"AddAccount.%d" % n: directory[n] for n in range(1, 13)}
+        ok("ModifyImageSharePermission", dict(rid, **twelve))
+        perm = ok("DescribeImageSharePermission", dict(rid, PageSize=100))
+        self.assertEqual(perm["TotalCount"], 11)              # PEER + the first 10 only
+        for batch in range(4):                                # 11 + 10 + 10 + 10 + 9 = 50
+            ok("ModifyImageSharePermission", dict(rid, **{"AddAccount.%d" % (n + 1): directory[20 + batch * 10 + n]
+                                                          for n in range(10 if batch < 3 else 9)}))
+        self.assertEqual(ok("DescribeImageSharePermission", rid)["TotalCount"], 50)
+        self.assertError(call("ModifyImageSharePermission", dict(rid, **{"AddAccount.1": directory[199]})),
+                         "QuotaExceed.ShareImageUser", 403)
+        self.assertError(call("ModifyImageAttribute", dict(rid, Status="Deprecated")), "ImageUseShared", 403)
+        self.assertError(call("DeleteImage", rid), "ImageUseShared", 403)
+        deprecated = [i for i in C.control("GET", "images?account=%s&region=cn-hangzhou" % OWNER)
+                      if i["Status"] == "Deprecated"][0]
+        self.assertError(call("ModifyImageSharePermission", {"RegionId": "cn-hangzhou", "ImageId": deprecated["ImageId"],
+                                                             "AddAccount.1": PEER}),
+                         "OperationDenied.InvalidImageStatus", 403)
+
+    def test_modify_and_delete(self):
+        img = self.available_own()
+        rid = {"RegionId": "cn-hangzhou", "ImageId": img["ImageId"]}
+        ok("ModifyImageAttribute", dict(rid, ImageName="renamed-1", Description="new words", BootMode="UEFI"))
+        got = images(ImageId=img["ImageId"])[0]
+        self.assertEqual((got["ImageName"], got["Description"], got["BootMode"]), ("renamed-1", "new words", "UEFI"))
+        self.assertEqual(list(got), [k for k in emu.FIELD_ORDER if k in got])
+        ok("ModifyImageAttribute", dict(rid, Status="Deprecated"))
+        self.assertEqual(images(ImageId=img["ImageId"]), [])
+        self.assertEqual(images(ImageId=img["ImageId"], Status="Deprecated")[0]["Status"], "Deprecated")
+        ok("ModifyImageAttribute", dict(rid, Status="Available"))
+        other = [i for i in C.control("GET", "images?account=%s&region=cn-hangzhou" % OWNER)
+                 if i["ImageId"] != img["ImageId"]][0]
+        self.assertError(call("ModifyImageAttribute", dict(rid, ImageName=other["ImageName"])),
+                         "InvalidImageName.Duplicated", 400)
+        self.assertError(call("ModifyImageAttribute", dict(rid, Description="h")), "InvalidDescription.Malformed", 400)
+        self.assertError(call("ModifyImageAttribute", dict(rid, Status="Gone")), "InvalidParameter", 400)
+        self.assertError(call("ModifyImageAttribute", rid, key="peer"), "InvalidImageId.NotFound", 404)
+        ok("DeleteImage", rid)
+        self.assertError(call("DeleteImage", rid), "InvalidImageId.NotFound", 404)
+        used = self.available_own(usage="instance")
+        self.assertError(call("DeleteImage", {"RegionId": "cn-hangzhou", "ImageId": used["ImageId"]}),
+                         "ImageUsingByInstance", 403)
+        ok("DeleteImage", {"RegionId": "cn-hangzhou", "ImageId": used["ImageId"], "Force": "true"})
+
+    def test_import_export_tasks(self):
+        bucket = "emu-cn-hangzhou-images"
+        imp = ok("ImportImage", {"RegionId": "cn-hangzhou", "DiskDeviceMapping.1.OSSBucket": bucket,
+                                 "DiskDeviceMapping.1.OSSObject": "images/ubuntu-22.04.qcow2",
+                                 "ImageName": "imported-1", "ClientToken": "imp-1"})
+        self.assertEqual(set(imp), {"RequestId", "ImageId", "TaskId", "RegionId"})
+        self.assertError(call("DeleteImage", {"RegionId": "cn-hangzhou", "ImageId": imp["ImageId"]}),
+                         "ImageIsImporting", 403)
+        task = ok("DescribeTaskAttribute", {"RegionId": "cn-hangzhou", "TaskId": imp["TaskId"]})
+        self.assertEqual((task["TaskAction"], task["TaskStatus"]), ("ImportImage", "Processing"))
+        self.assertEqual(wait_image(imp["ImageId"])["Status"], "Available")
+        task = ok("DescribeTaskAttribute", {"RegionId": "cn-hangzhou", "TaskId": imp["TaskId"]})
+        self.assertEqual((task["TaskStatus"], task["TaskProcess"]), ("Finished", "100%"))
+        for key, value, code in (("DiskDeviceMapping.1.OSSObject", "images/missing.qcow2", "InvalidOSSObject.NotFound"),
+                                 ("DiskDeviceMapping.1.OSSObject", "images/notes.txt", "UnsupportedSuffix.OSSObject"),
+                                 ("DiskDeviceMapping.1.OSSObject", "images/empty.qcow2", "InvalidOSSObject.Size"),
+                                 ("DiskDeviceMapping.1.OSSBucket", "emu-cn-beijing-images", "InvalidOSSBucket.NotMatched"),
+                                 ("DiskDeviceMapping.1.OSSBucket", "no-bucket", "InvalidOSSBucket.NotFound")):
+            params = {"RegionId": "cn-hangzhou", "DiskDeviceMapping.1.OSSBucket": bucket,
+                      "DiskDeviceMapping.1.OSSObject": "images/win2022.vhd", key: value}
+            self.assertError(call("ImportImage", params), code, 400)
+        self.assertError(call("ImportImage", {"RegionId": "cn-hangzhou"}), "MissingParameter", 400)
+
+        img = self.available_own()
+        exp = ok("ExportImage", {"RegionId": "cn-hangzhou", "ImageId": img["ImageId"], "OSSBucket": bucket,
+                                 "OSSPrefix": "demo", "ImageFormat": "qcow2"})
+        self.assertError(call("ExportImage", {"RegionId": "cn-hangzhou", "ImageId": img["ImageId"],
+                                              "OSSBucket": bucket}), "ImageIsExporting", 403)
+        self.assertError(call("DeleteImage", {"RegionId": "cn-hangzhou", "ImageId": img["ImageId"]}),
+                         "ImageIsExporting", 403)
+        self.assertError(call("ExportImage", {"RegionId": "cn-hangzhou", "ImageId": img["ImageId"],
+                                              "OSSBucket": bucket, "OSSPrefix": "bad-prefix"}),
+                         "InvalidOSSPrefix.Malformed", 400)
+        listed = ok("DescribeTasks", {"RegionId": "cn-hangzhou", "TaskIds": exp["TaskId"]})
+        self.assertEqual(listed["TaskSet"]["Task"][0]["TaskStatus"], "Processing")
+        deadline = time.time() + 10
+        while ok("DescribeTaskAttribute", {"RegionId": "cn-hangzhou", "TaskId": exp["TaskId"]})["TaskStatus"] != "Finished":
+            self.assertLess(time.time(), deadline)
+            time.sleep(0.1)
+        attr = ok("DescribeTaskAttribute", {"RegionId": "cn-hangzhou", "TaskId": exp["TaskId"]})
+        items = {i["Name"]: i["Value"] for i in
+                 attr["OperationProgressSet"]["OperationProgress"][0]["RelatedItemSet"]["RelatedItem"]}
+        self.assertEqual(items["OSSObject"], "demo_%s_%s.qcow2" % (img["ImageId"], exp["TaskId"]))
+        self.assertIn(items["OSSObject"], C.control("GET", "seed")["buckets"][bucket]["objects"])
+        exp2 = ok("ExportImage", {"RegionId": "cn-hangzhou", "ImageId": img["ImageId"], "OSSBucket": bucket})
+        ok("CancelTask", {"RegionId": "cn-hangzhou", "TaskId": exp2["TaskId"]})
+        self.assertError(call("CancelTask", {"RegionId": "cn-hangzhou", "TaskId": exp2["TaskId"]}),
+                         "InvalidTaskId.IncorrectTaskStatus", 403)
+        ok("DeleteImage", {"RegionId": "cn-hangzhou", "ImageId": img["ImageId"]})
+        everything = ok("DescribeTasks", {"RegionId": "cn-hangzhou", "PageSize": 100})
+        self.assertGreaterEqual(everything["TotalCount"], 5)
+        finished = ok("DescribeTasks", {"RegionId": "cn-hangzhou", "TaskStatus": "Failed"})
+        self.assertTrue(all(t["TaskStatus"] == "Failed" for t in finished["TaskSet"]["Task"]))
+        self.assertError(call("DescribeTaskAttribute", {"RegionId": "cn-hangzhou", "TaskId": "t-nope"}),
+                         "InvalidTaskId.NotFound", 400)
+
+    def test_oos_update_image(self):
+        src = self.available_own()
+        params = {"sourceImageId": src["ImageId"], "instanceType": "ecs.g7.large",
+                  "commandContent": "yum -y update", "targetImageName": "updated-by-oos-1"}
+        start = {"RegionId": "cn-hangzhou", "TemplateName": "ACS-ECS-UpdateImage", "Mode": "Automatic",
+                 "SafetyCheck": "Skip", "Parameters": json.dumps(params), "ClientToken": "oos-1"}
+        ex = ok("StartExecution", start, form=True)["Execution"]
+        self.assertTrue(ex["ExecutionId"].startswith("exec-"))
+        self.assertIn(ex["Status"], ("Started", "Running"))
+        self.assertIsInstance(ex["Parameters"], str)
+        self.assertEqual(ok("StartExecution", start, sig=1, form=True)["Execution"]["ExecutionId"], ex["ExecutionId"])
+        failing = ok("StartExecution", dict(start, ClientToken="oos-2", Parameters=json.dumps(
+            dict(params, commandContent="set -e\nexit 1", targetImageName="never-made"))))["Execution"]
+        deadline = time.time() + 15
+        while True:
+            listed = ok("ListExecutions", {"RegionId": "cn-hangzhou", "ExecutionId": ex["ExecutionId"]})
+            self.assertIsInstance(listed["Executions"], list)
+            got = listed["Executions"][0]
+            if got["Status"] in ("Success", "Failed", "Cancelled"):
+                break
+            self.assertLess(time.time(), deadline)
+            time.sleep(0.2)
+        self.assertEqual(got["Status"], "Success", got)
+        self.assertIsInstance(got["Parameters"], dict)
+        image_id = json.loads(got["Outputs"])["imageId"]
+        made = images(ImageId=image_id)[0]
+        self.assertEqual(made["ImageName"], "updated-by-oos-1")
+        bad = ok("ListExecutions", {"RegionId": "cn-hangzhou", "ExecutionId": failing["ExecutionId"]})["Executions"][0]
+        self.assertEqual(bad["Status"], "Failed")
+        self.assertIn("runCommand", bad["StatusMessage"])
+        self.assertEqual(ok("ListExecutions", {"RegionId": "cn-hangzhou", "ExecutionId": "exec-none"})["Executions"], [])
+        self.assertError(call("StartExecution", dict(start, TemplateName="ACS-Nope", ClientToken="x")),
+                         "EntityNotExists.Template", 404)
+        self.assertError(call("StartExecution", dict(start, ClientToken="oos-1", Mode="Debug")),
+                         "IdempotentParameterMismatch", 400)
+        running = ok("StartExecution", dict(start, ClientToken="oos-3", Parameters=json.dumps(
+            dict(params, targetImageName="cancelled-1"))))["Execution"]
+        ok("CancelExecution", {"RegionId": "cn-hangzhou", "ExecutionId": running["ExecutionId"]})
+        got = ok("ListExecutions", {"RegionId": "cn-hangzhou", "ExecutionId": running["ExecutionId"]})
+        self.assertEqual(got["Executions"][0]["Status"], "Cancelled")
+        self.assertEqual(ok("ListExecutions", {"RegionId": "cn-hangzhou"}, key="peer")["Executions"], [])
+        self.assertError(call("CancelExecution", {"RegionId": "cn-hangzhou", "ExecutionId": "exec-x"}),
+                         "EntityNotExists.Execution", 404)
+
+
+# ---------------------------------------------------------------------------
+# The official npm SDKs (optional: set ECS_SDK_NODE_PATH to a node_modules
+# directory holding @alicloud/ecs20140526, @alicloud/openapi-client and
+# @alicloud/pop-core)
+
+
+@unittest.skipUnless(os.environ.get("ECS_SDK_NODE_PATH") and shutil.which("node"),
+                     "ECS_SDK_NODE_PATH is not set or node is missing")
+class SdkTest(unittest.TestCase):
+    def test_official_sdk_requests_pass(self):
+        C.control("POST", "reset")
+        truth = C.control("GET", "images?account=%s&region=cn-hangzhou" % OWNER)
+        image = [i for i in truth if i["Status"] == "Available" and not i["shared_with"]][0]["ImageId"]
+        env = dict(os.environ, NODE_PATH=os.environ["ECS_SDK_NODE_PATH"],
+                   NODE_EXTRA_CA_CERTS=os.path.join(TMP, "ca.pem"))
+        run = subprocess.run(["node", os.path.join(HERE, "sdk_check.js"), "127.0.0.1:%d" % SERVER.port,
+                              own_snapshot(), image], env=env, capture_output=True, text=True, timeout=60)
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+        self.assertIn("all SDK calls behaved", run.stdout)
+
+
+# ---------------------------------------------------------------------------
+# Seed determinism and scale (in process)
+
+
+class SeedTest(unittest.TestCase):
+    def test_same_seed_same_bytes(self):
+        a = emu.World("42", 3, 8, 1.0)
+        b = emu.World("42", 3, 8, 1.0)
+        c = emu.World("43", 3, 8, 1.0)
+        dump = lambda w: json.dumps([w.truth(), w.seed_doc()], sort_keys=True)
+        self.assertEqual(dump(a), dump(b))
+        self.assertNotEqual(dump(a), dump(c))
+        # A region's data does not depend on how many regions are seeded.
+        d = emu.World("42", 1, 8, 1.0)
+        self.assertEqual(json.dumps(d.truth(region="cn-hangzhou")), json.dumps(a.truth(region="cn-hangzhou")))
+
+    def test_scale(self):
+        started = time.time()
+        world = emu.World("1", 24, 1000, 3.0)
+        seeded = time.time() - started
+        self.assertLess(seeded, 8.0)
+        api = emu.Api(world, None, 100)
+        req = fake_request("POST", [("RegionId", "ap-southeast-1"), ("PageSize", "100"), ("PageNumber", "3"),
+                                    ("Status", ALL)])
+        api.DescribeImages(req, OWNER)            # warm the per-image JSON cache
+        started = time.time()
+        body = emu.dump(api.DescribeImages(req, OWNER))
+        self.assertLess(time.time() - started, 0.05)
+        self.assertEqual(len(json.loads(body)["Images"]["Image"]), 100)
+
+
+if __name__ == "__main__":
+    unittest.main()
