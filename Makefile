@@ -4,11 +4,13 @@ MODULE_big = ecs_image_fdw
 OBJS = \
 	$(WIN32RES) \
 	src/api.o \
+	src/cache.o \
 	src/decode.o \
 	src/ecs_image_fdw.o \
 	src/fanout.o \
 	src/http.o \
 	src/option.o \
+	src/pushdown.o \
 	src/scan.o \
 	src/sign.o
 PGFILEDESC = "ecs_image_fdw - foreign data wrapper for Alibaba Cloud ECS images"
@@ -16,7 +18,7 @@ PGFILEDESC = "ecs_image_fdw - foreign data wrapper for Alibaba Cloud ECS images"
 EXTENSION = ecs_image_fdw
 DATA = $(wildcard sql/ecs_image_fdw--*.sql)
 
-REGRESS = setup options import scan errors
+REGRESS = setup options import scan pushdown tables cache errors
 
 PG_CPPFLAGS = -Isrc $(shell pkg-config --cflags libcurl json-c libcrypto)
 SHLIB_LINK = $(shell pkg-config --libs libcurl json-c libcrypto)

@@ -19,3 +19,11 @@ CREATE FOREIGN DATA WRAPPER ecs_image_fdw
 
 COMMENT ON FOREIGN DATA WRAPPER ecs_image_fdw
   IS 'Alibaba Cloud ECS custom images as foreign tables';
+
+CREATE FUNCTION ecs_image_fdw_cache_clear(server name DEFAULT NULL)
+RETURNS bigint
+AS 'MODULE_PATHNAME'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION ecs_image_fdw_cache_clear(name)
+  IS 'drop the cached listing pages of a server, or of every server; returns how many';

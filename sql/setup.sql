@@ -43,4 +43,8 @@ CREATE TABLE truth_all (doc jsonb);
 \copy truth_all FROM PROGRAM 'python3 test/emulator/emuctl.py images' WITH (FORMAT csv, QUOTE E'\x01', DELIMITER E'\x02')
 CREATE TABLE truth (doc jsonb);
 \copy truth FROM PROGRAM 'python3 test/emulator/emuctl.py images --visible-to 1234567890123456' WITH (FORMAT csv, QUOTE E'\x01', DELIMITER E'\x02')
-SELECT count(*) > 0 AS have_truth FROM truth;
+-- and the other seeded resources: instances, snapshots, buckets, tasks
+CREATE TABLE seed (doc jsonb);
+\copy seed FROM PROGRAM 'python3 test/emulator/emuctl.py seed' WITH (FORMAT csv, QUOTE E'\x01', DELIMITER E'\x02')
+SELECT (SELECT count(*) > 0 FROM truth) AS have_truth,
+       (SELECT jsonb_array_length(doc->'tasks') > 0 FROM seed) AS have_tasks;

@@ -36,9 +36,10 @@ static char *scalar_text(json_object *v);
 static char *json_text(json_object *v);
 static char *tags_text(json_object *v);
 static char *field_text(json_object *item, const EcsField *field,
-						const char *region);
+						const EcsParams *request);
 static void decode_items(json_object *list, const EcsField *fields,
-						 int nfields, const char *region, EcsPage *page);
+						 int nfields, const EcsParams *request,
+						 EcsPage *page);
 
 /*
  * parse_body
@@ -207,15 +208,21 @@ tags_text(json_object *v)
  *		The text of one field of item, or NULL if the item lacks it.
  */
 static char *
-field_text(json_object *item, const EcsField *field, const char *region)
+field_text(json_object *item, const EcsField *field, const EcsParams *request)
 {
 	json_object *v;
 	char	   *text;
+	int			i;
 
 	switch (field->kind)
 	{
-		case ECS_FIELD_REGION:
-			return (char *) region;
+		case ECS_FIELD_PARAM:
+			for (i = 0; request != NULL && i < request->count; i++)
+			{
+				if (strcmp(request->items[i].name, field->name) == 0)
+					return (char *) request->items[i].value;
+			}
+			return NULL;
 		case ECS_FIELD_RAW:
 			return json_text(item);
 		default:
@@ -253,7 +260,7 @@ field_text(json_object *item, const EcsField *field, const char *region)
  */
 static void
 decode_items(json_object *list, const EcsField *fields, int nfields,
-			 const char *region, EcsPage *page)
+			 const EcsParams *request, EcsPage *page)
 {
 	int			n = (int) json_object_array_length(list);
 	int			i;
@@ -270,7 +277,7 @@ decode_items(json_object *list, const EcsField *fields, int nfields,
 		int			f;
 
 		for (f = 0; f < nfields; f++)
-			row[f] = field_text(item, &fields[f], region);
+			row[f] = field_text(item, &fields[f], request);
 	}
 }
 
@@ -309,13 +316,14 @@ ecs_decode_error(const char *body, size_t len, EcsApiError *err)
  * ecs_decode_page
  *		Decode one page of a Describe or List call: its paging fields and,
  *		for each object in list_name (wrapped as {item_name: [...]} or a
- *		plain array), the text of each of fields.  Returns false if the
- *		body is not a well-formed answer.
+ *		plain array), the text of each of fields; ECS_FIELD_PARAM fields
+ *		come from the request's parameters.  Returns false if the body is
+ *		not a well-formed answer.
  */
 bool
 ecs_decode_page(const char *body, size_t len,
 				const char *list_name, const char *item_name,
-				const EcsField *fields, int nfields, const char *region,
+				const EcsField *fields, int nfields, const EcsParams *request,
 				EcsPage *page)
 {
 	json_object *root = parse_body(body, len);
@@ -346,7 +354,7 @@ ecs_decode_page(const char *body, size_t len,
 		if (list == NULL)
 			page->nfields = nfields;	/* an empty list may be left out */
 		else if (json_object_is_type(list, json_type_array))
-			decode_items(list, fields, nfields, region, page);
+			decode_items(list, fields, nfields, request, page);
 		else
 			ok = false;
 	}

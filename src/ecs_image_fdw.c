@@ -14,6 +14,7 @@
 
 #include "fmgr.h"
 #include "foreign/fdwapi.h"
+#include "utils/guc.h"
 
 #include "ecs_image_fdw.h"
 
@@ -23,13 +24,26 @@ PG_FUNCTION_INFO_V1(ecs_image_fdw_handler);
 
 void		_PG_init(void);
 
+/* ecs_image_fdw.pushdown: whether WHERE clauses and LIMIT reach the API */
+bool		ecs_pushdown_enabled = true;
+
 /*
  * _PG_init
- *		Library load: set up libcurl once per backend.
+ *		Library load: define the settings and set up libcurl, once per
+ *		backend.
  */
 void
 _PG_init(void)
 {
+	DefineCustomBoolVariable("ecs_image_fdw.pushdown",
+							 "Sends WHERE conditions and LIMIT to the API as filters.",
+							 "Turn it off to compare results or to debug; every condition is also checked locally either way.",
+							 &ecs_pushdown_enabled,
+							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+	MarkGUCPrefixReserved("ecs_image_fdw");
 	ecs_http_init();
 }
 

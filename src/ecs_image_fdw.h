@@ -18,6 +18,7 @@
 #define ECS_IMAGE_FDW_H
 
 #include "foreign/fdwapi.h"
+#include "nodes/execnodes.h"
 #include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
 #include "sign.h"
@@ -37,8 +38,28 @@
 typedef enum EcsResource
 {
 	ECS_RESOURCE_IMAGES,
-	ECS_RESOURCE_REGIONS
+	ECS_RESOURCE_SHARE_PERMISSIONS,
+	ECS_RESOURCE_REGIONS,
+	ECS_RESOURCE_TASKS
 } EcsResource;
+
+/* How a pushed clause narrows the requests */
+typedef enum EcsFilterKind
+{
+	ECS_FILTER_REGION,			/* prunes regions */
+	ECS_FILTER_OWNER,			/* narrows the image owner aliases */
+	ECS_FILTER_EACH,			/* one request per value */
+	ECS_FILTER_LIST,			/* one request, values comma-separated */
+	ECS_FILTER_TAGS				/* Tag.N.Key/Value pairs */
+} EcsFilterKind;
+
+/* A pushed filter with its values for one execution */
+typedef struct EcsFilter
+{
+	EcsFilterKind kind;
+	char	   *param;			/* request parameter */
+	List	   *values;			/* String nodes; key, value, ... for tags */
+} EcsFilter;
 
 /*
  * Every option that applies to one use of a server: the server's options,
@@ -100,6 +121,8 @@ typedef struct EcsHttpRequest
 	char	   *body;			/* NULL for an empty body */
 	List	   *headers;		/* "Name: value" strings */
 	void	   *owner;			/* for the caller */
+	const char *cache_action;	/* for the scan cache: the action and */
+	EcsParams	cache_params;	/* parameters that make the cache key */
 
 	/* set by http.c when the request completes */
 	EcsTransportResult result;
@@ -146,7 +169,7 @@ typedef enum EcsFieldKind
 	ECS_FIELD_JSON,				/* any member as JSON text, unwrapped */
 	ECS_FIELD_TAGS,				/* Tags.Tag[] as a key-to-value object */
 	ECS_FIELD_RAW,				/* the whole object as JSON text */
-	ECS_FIELD_REGION			/* the region the request went to */
+	ECS_FIELD_PARAM				/* a parameter of the request (RegionId) */
 } EcsFieldKind;
 
 typedef struct EcsField
@@ -175,13 +198,15 @@ typedef struct EcsListSpec
 	const char *item_name;		/* e.g. "Image" */
 	bool		per_region;		/* one listing per region, or a single one */
 	bool		paged;			/* PageNumber/PageSize paging */
-	const char *action_param_name;	/* a parameter every request carries */
-	const char *action_param_value;
 	List	   *param_sets;		/* EcsParams *: one listing per set; NIL: one */
 	List	   *regions;		/* region ids; NIL: every region */
+	bool		lenient;		/* regions or ids came from the query: an
+								 * unknown one lists nothing, no error */
+	bool		per_own_image;	/* list the region's own images first, then
+								 * one listing per image (ImageId=...) */
 	const EcsField *fields;
 	int			nfields;
-	int64		limit;			/* stop after this many rows; -1: no limit */
+	int64		limit;			/* rows the query is likely to want; -1 */
 } EcsListSpec;
 
 typedef struct EcsFanoutStats
@@ -189,9 +214,13 @@ typedef struct EcsFanoutStats
 	int64		requests;
 	int64		pages;
 	int64		retries;
+	int64		cache_hits;
 } EcsFanoutStats;
 
 typedef struct EcsFanout EcsFanout;
+
+/* in ecs_image_fdw.c */
+extern bool ecs_pushdown_enabled;
 
 /* in option.c */
 extern EcsConfig *ecs_option_config_for_server(Oid serverid, Oid userid);
@@ -228,8 +257,27 @@ extern EcsPage *ecs_fanout_next_page(EcsFanout *fanout);
 extern const EcsFanoutStats *ecs_fanout_stats(EcsFanout *fanout);
 extern void ecs_fanout_end(EcsFanout *fanout);
 
+/* in pushdown.c */
+extern void ecs_pushdown_classify(EcsResource resource, Index relid,
+								  char **const fields, int natts,
+								  List *clauses, List **filters, List **exprs);
+extern bool ecs_pushdown_clause_is_pushable(EcsResource resource, Index relid,
+											char **const fields, int natts,
+											Expr *clause);
+extern List *ecs_pushdown_evaluate(List *filters, List *exprstates,
+								   ExprContext *econtext, bool *no_rows);
+
 /* in scan.c */
 extern void ecs_scan_routine(FdwRoutine *routine);
+
+/* in cache.c */
+extern bool ecs_cache_lookup(const EcsConfig *config, const char *action,
+							 const EcsParams *params, char **body,
+							 size_t *len);
+extern void ecs_cache_store(const EcsConfig *config, const char *action,
+							const EcsParams *params, const char *body,
+							size_t len);
+extern int64 ecs_cache_invalidate(Oid serverid, const char *region);
 
 /* in decode.c */
 extern bool ecs_decode_error(const char *body, size_t len,
@@ -237,6 +285,6 @@ extern bool ecs_decode_error(const char *body, size_t len,
 extern bool ecs_decode_page(const char *body, size_t len,
 							const char *list_name, const char *item_name,
 							const EcsField *fields, int nfields,
-							const char *region, EcsPage *page);
+							const EcsParams *request, EcsPage *page);
 
 #endif							/* ECS_IMAGE_FDW_H */

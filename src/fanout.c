@@ -3,13 +3,23 @@
  * fanout.c
  *		  Listing a resource across regions and pages, concurrently.
  *
- * A listing is a set of streams: one per region (and per parameter set,
- * such as each image owner alias).  Each stream's first page is requested
- * at once; when it arrives, its TotalCount tells how many more pages there
- * are, and those are requested too.  At most max_concurrency requests are
- * in flight, and finished pages wait in a queue that counts against the
- * same limit, so memory stays bounded by a few pages whatever the size of
- * the inventory.  Pages are handed out in the order they arrive.
+ * A listing is a set of streams: one per region and parameter set (such as
+ * each image owner alias, or each image id of an IN list).  Each stream's
+ * first page is requested at once; when it arrives, its TotalCount tells how
+ * many more pages there are, and those are requested too.  At most
+ * max_concurrency requests are in flight, and finished pages wait in a queue
+ * that counts against the same limit, so memory stays bounded by a few
+ * pages whatever the size of the inventory.  Pages are handed out in the
+ * order they arrive.
+ *
+ * Two kinds of streams only discover other streams: the DescribeRegions
+ * lookup (when the regions are "*"), and a region's own images for
+ * resources listed per image (share permissions).
+ *
+ * When the query will likely stop after a few rows (a LIMIT), requests are
+ * only started while the rows on their way fall short of it; if the
+ * executor asks for more anyway (local quals dropped some), the listing
+ * simply goes on.  So the limit saves requests but never changes a result.
  *
  * Complete or nothing: throttled, 5xx, malformed and failed-transport
  * answers are retried with backoff up to max_retries times; then, or on
@@ -32,21 +42,31 @@
 
 #include "ecs_image_fdw.h"
 
+#define ALL_IMAGE_STATUSES "Creating,Waiting,Available,UnAvailable,CreateFailed,Deprecated"
+
+typedef enum StreamKind
+{
+	STREAM_REGIONS,				/* DescribeRegions: finds the regions */
+	STREAM_OWN_IMAGES,			/* a region's own images: finds image ids */
+	STREAM_ROWS					/* the rows of the listing */
+} StreamKind;
+
 /* One listing: a region and a parameter set */
 typedef struct Stream
 {
+	StreamKind	kind;
 	char	   *region;
-	const EcsParams *params;
+	EcsParams	params;			/* action parameters, RegionId included */
+	bool		lenient;		/* an unknown region or image lists nothing */
 	int64		total;			/* rows promised by the first page; -1 */
 	int			npages;			/* pages the listing has */
-	int			pages_done;
 	int64		rows;			/* rows received */
 } Stream;
 
 /* One request to make, or being made */
 typedef struct Work
 {
-	Stream	   *stream;			/* NULL for the DescribeRegions lookup */
+	Stream	   *stream;
 	int			page;			/* 1-based page number */
 	int			attempt;		/* 0 for the first try */
 	TimestampTz not_before;
@@ -60,26 +80,32 @@ struct EcsFanout
 	const EcsListSpec *spec;
 	MemoryContext cxt;
 	EcsHttpBatch *batch;
+	int			page_size;		/* PageSize of the row streams */
 	List	   *pending;		/* Work not started yet */
 	int			in_flight;
 	List	   *ready;			/* Work with a page to hand out */
 	Work	   *current;		/* the page handed out last */
 	int64		delivered;		/* rows handed out */
+	int64		ready_rows;		/* rows waiting in ready */
 	EcsFanoutStats stats;
 };
 
-static void add_streams(EcsFanout *fanout, List *regions);
+static const EcsField region_id_field = {"RegionId", ECS_FIELD_SCALAR};
+static const EcsField image_id_field = {"ImageId", ECS_FIELD_SCALAR};
+
+static Stream *new_stream(EcsFanout *fanout, StreamKind kind,
+						  const char *region, const EcsParams *extra,
+						  bool lenient);
+static void add_region_streams(EcsFanout *fanout, List *regions, bool lenient);
 static void queue_work(EcsFanout *fanout, Stream *stream, int page,
 					   int attempt, long delay_ms);
+static bool may_start(EcsFanout *fanout);
 static void start_work(EcsFanout *fanout, Work *work);
 static void finish_work(EcsFanout *fanout, Work *work, EcsHttpRequest *req);
 static void accept_page(EcsFanout *fanout, Work *work);
 static void report_failure(EcsFanout *fanout, Work *work,
 						   const EcsApiError *err);
 static long next_delay_ms(EcsFanout *fanout);
-static bool want_more(EcsFanout *fanout);
-
-static const EcsField region_id_field = {"RegionId", ECS_FIELD_SCALAR};
 
 /*
  * ecs_fanout_begin
@@ -100,17 +126,20 @@ ecs_fanout_begin(const EcsConfig *config, const EcsListSpec *spec)
 	fanout->config = config;
 	fanout->spec = spec;
 	fanout->cxt = cxt;
+	fanout->page_size = config->page_size;
+	if (spec->limit > 0 && spec->limit < fanout->page_size)
+		fanout->page_size = (int) spec->limit;
 	settings.ca_file = config->ca_file;
 	settings.connect_timeout_ms = config->connect_timeout_ms;
 	settings.request_timeout_ms = config->request_timeout_ms;
 	fanout->batch = ecs_http_batch_create(&settings);
 
 	if (!spec->per_region)
-		add_streams(fanout, list_make1(ECS_BOOTSTRAP_REGION));
+		new_stream(fanout, STREAM_ROWS, ECS_BOOTSTRAP_REGION, NULL, false);
 	else if (spec->regions != NIL)
-		add_streams(fanout, spec->regions);
+		add_region_streams(fanout, spec->regions, spec->lenient);
 	else
-		queue_work(fanout, NULL, 1, 0, 0);	/* ask for the regions first */
+		new_stream(fanout, STREAM_REGIONS, ECS_BOOTSTRAP_REGION, NULL, false);
 
 	MemoryContextSwitchTo(old);
 	return fanout;
@@ -137,32 +166,60 @@ ecs_fanout_stats(EcsFanout *fanout)
 }
 
 /*
- * add_streams
- *		One stream per region and parameter set, each with its first page
- *		queued.
+ * new_stream
+ *		A stream of the given kind in region, with extra parameters, and its
+ *		first page queued.
+ */
+static Stream *
+new_stream(EcsFanout *fanout, StreamKind kind, const char *region,
+		   const EcsParams *extra, bool lenient)
+{
+	Stream	   *stream = palloc0(sizeof(Stream));
+	int			i;
+
+	stream->kind = kind;
+	stream->region = pstrdup(region);
+	stream->lenient = lenient;
+	stream->total = -1;
+	stream->npages = 1;
+	if (kind != STREAM_REGIONS && fanout->spec->per_region)
+		ecs_params_add(&stream->params, "RegionId", stream->region);
+	for (i = 0; extra != NULL && i < extra->count; i++)
+		ecs_params_add(&stream->params, extra->items[i].name,
+					   extra->items[i].value);
+	queue_work(fanout, stream, 1, 0, 0);
+	return stream;
+}
+
+/*
+ * add_region_streams
+ *		The streams of each region: one per parameter set, or one that first
+ *		finds the region's own images.
  */
 static void
-add_streams(EcsFanout *fanout, List *regions)
+add_region_streams(EcsFanout *fanout, List *regions, bool lenient)
 {
+	const EcsListSpec *spec = fanout->spec;
 	ListCell   *lc;
 
 	foreach(lc, regions)
 	{
-		List	   *sets = fanout->spec->param_sets;
+		const char *region = lfirst(lc);
 		ListCell   *ps;
 
-		if (sets == NIL)
-			sets = list_make1(NULL);
-		foreach(ps, sets)
+		if (spec->per_own_image)
 		{
-			Stream	   *stream = palloc0(sizeof(Stream));
+			EcsParams	own = {0};
 
-			stream->region = pstrdup(lfirst(lc));
-			stream->params = lfirst(ps);
-			stream->total = -1;
-			stream->npages = 1;
-			queue_work(fanout, stream, 1, 0, 0);
+			ecs_params_add(&own, "ImageOwnerAlias", "self");
+			ecs_params_add(&own, "Status", ALL_IMAGE_STATUSES);
+			new_stream(fanout, STREAM_OWN_IMAGES, region, &own, lenient);
+			continue;
 		}
+		if (spec->param_sets == NIL)
+			new_stream(fanout, STREAM_ROWS, region, NULL, lenient);
+		foreach(ps, spec->param_sets)
+			new_stream(fanout, STREAM_ROWS, region, lfirst(ps), lenient);
 	}
 }
 
@@ -184,63 +241,91 @@ queue_work(EcsFanout *fanout, Stream *stream, int page, int attempt,
 }
 
 /*
- * want_more
- *		Whether the rows handed out so far leave the LIMIT unmet.
+ * may_start
+ *		Whether another request may start now: within max_concurrency, and,
+ *		under a LIMIT, only while the rows on their way fall short of it, or
+ *		when the executor has nothing left to read.
  */
 static bool
-want_more(EcsFanout *fanout)
+may_start(EcsFanout *fanout)
 {
-	return fanout->spec->limit < 0 || fanout->delivered < fanout->spec->limit;
+	int64		promised;
+
+	if (fanout->in_flight + list_length(fanout->ready) >=
+		fanout->config->max_concurrency)
+		return false;
+	if (fanout->spec->limit < 0 ||
+		(fanout->in_flight == 0 && fanout->ready == NIL))
+		return true;
+	promised = fanout->delivered + fanout->ready_rows +
+		(int64) fanout->in_flight * fanout->page_size;
+	return promised < fanout->spec->limit;
 }
 
 /*
  * start_work
- *		Build, sign and send the request for one piece of work.
+ *		Build, sign and send the request for one piece of work, or answer it
+ *		from the cache.
  */
 static void
 start_work(EcsFanout *fanout, Work *work)
 {
 	const EcsListSpec *spec = fanout->spec;
+	Stream	   *stream = work->stream;
 	MemoryContext old;
 	EcsParams	params = {0};
+	const char *action;
 	EcsHttpRequest *req;
+	int			i;
 
 	work->cxt = AllocSetContextCreate(fanout->cxt, "ecs_image_fdw page",
 									  ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(work->cxt);
 
-	if (work->stream == NULL)
+	for (i = 0; i < stream->params.count; i++)
+		ecs_params_add(&params, stream->params.items[i].name,
+					   stream->params.items[i].value);
+	switch (stream->kind)
 	{
-		ecs_params_add(&params, "AcceptLanguage", "en-US");
-		req = ecs_api_build_request(fanout->config, false, ECS_BOOTSTRAP_REGION,
-									"DescribeRegions", &params);
-	}
-	else
-	{
-		const char *region = work->stream->region;
-		int			i;
-
-		if (spec->per_region)
-			ecs_params_add(&params, "RegionId", region);
-		if (spec->action_param_name != NULL)
-			ecs_params_add(&params, spec->action_param_name,
-						   spec->action_param_value);
-		if (work->stream->params != NULL)
-		{
-			for (i = 0; i < work->stream->params->count; i++)
-				ecs_params_add(&params, work->stream->params->items[i].name,
-							   work->stream->params->items[i].value);
-		}
-		if (spec->paged)
-		{
+		case STREAM_REGIONS:
+			action = "DescribeRegions";
+			ecs_params_add(&params, "AcceptLanguage", "en-US");
+			break;
+		case STREAM_OWN_IMAGES:
+			action = "DescribeImages";
 			ecs_params_add(&params, "PageNumber", psprintf("%d", work->page));
 			ecs_params_add(&params, "PageSize",
 						   psprintf("%d", fanout->config->page_size));
-		}
-		req = ecs_api_build_request(fanout->config, false, region,
-									spec->action, &params);
+			break;
+		default:
+			action = spec->action;
+			if (spec->paged)
+			{
+				ecs_params_add(&params, "PageNumber", psprintf("%d", work->page));
+				ecs_params_add(&params, "PageSize",
+							   psprintf("%d", fanout->page_size));
+			}
+			break;
 	}
+
+	req = palloc0(sizeof(EcsHttpRequest));
+	if (ecs_cache_lookup(fanout->config, action, &params,
+						 &req->response, &req->response_len))
+	{
+		/* answered from the cache: judge it as if it had just arrived */
+		req->result = ECS_TRANSPORT_OK;
+		req->status = 200;
+		req->owner = work;
+		MemoryContextSwitchTo(old);
+		fanout->stats.cache_hits++;
+		finish_work(fanout, work, req);
+		return;
+	}
+	req = ecs_api_build_request(fanout->config, false, stream->region,
+								action, &params);
 	req->owner = work;
+	req->cache_action = action;
+	req->cache_params = params;
 	MemoryContextSwitchTo(old);
 
 	ecs_http_batch_add(fanout->batch, req);
@@ -303,28 +388,27 @@ ecs_fanout_next_page(EcsFanout *fanout)
 			Work	   *work = linitial(fanout->ready);
 
 			fanout->ready = list_delete_first(fanout->ready);
-			fanout->current = work;
+			fanout->ready_rows -= work->result.nrows;
 			fanout->delivered += work->result.nrows;
+			fanout->current = work;
 			page = &work->result;
 			break;
 		}
 
-		if (!want_more(fanout))
-			break;
-
-		/* start what may start, within the concurrency limit */
+		/* start what may start */
 		foreach(lc, fanout->pending)
 		{
 			Work	   *work = lfirst(lc);
 
-			if (fanout->in_flight + list_length(fanout->ready) >=
-				fanout->config->max_concurrency)
+			if (!may_start(fanout))
 				break;
 			if (work->not_before > GetCurrentTimestamp())
 				continue;
 			fanout->pending = foreach_delete_current(fanout->pending, lc);
 			start_work(fanout, work);
 		}
+		if (fanout->ready != NIL)
+			continue;			/* the cache answered */
 
 		if (fanout->in_flight == 0 && fanout->pending == NIL)
 			break;				/* every stream is complete */
@@ -358,29 +442,38 @@ ecs_fanout_next_page(EcsFanout *fanout)
 static void
 finish_work(EcsFanout *fanout, Work *work, EcsHttpRequest *req)
 {
+	const EcsListSpec *spec = fanout->spec;
+	Stream	   *stream = work->stream;
 	MemoryContext old = MemoryContextSwitchTo(work->cxt);
 	EcsApiError err;
 	EcsOutcome	outcome = ecs_api_classify(req, &err);
 
 	if (outcome == ECS_OUTCOME_OK)
 	{
-		const EcsListSpec *spec = fanout->spec;
 		bool		ok;
 
-		if (work->stream == NULL)
+		if (stream->kind == STREAM_REGIONS)
 			ok = ecs_decode_page(req->response, req->response_len,
 								 "Regions", "Region", &region_id_field, 1,
+								 NULL, &work->result);
+		else if (stream->kind == STREAM_OWN_IMAGES)
+			ok = ecs_decode_page(req->response, req->response_len,
+								 "Images", "Image", &image_id_field, 1,
 								 NULL, &work->result);
 		else
 			ok = ecs_decode_page(req->response, req->response_len,
 								 spec->list_name, spec->item_name,
 								 spec->fields, spec->nfields,
-								 work->stream->region, &work->result);
+								 &stream->params, &work->result);
 		if (!ok)
 		{
 			err.bad_body = true;
 			outcome = ECS_OUTCOME_RETRY;
 		}
+		else if (req->cache_action != NULL)
+			ecs_cache_store(fanout->config, req->cache_action,
+							&req->cache_params, req->response,
+							req->response_len);
 	}
 	pfree(req->response);
 	MemoryContextSwitchTo(old);
@@ -393,11 +486,20 @@ finish_work(EcsFanout *fanout, Work *work, EcsHttpRequest *req)
 
 	/* a cancel or timeout wins over our own complaint about the request */
 	CHECK_FOR_INTERRUPTS();
-	if (outcome == ECS_OUTCOME_RETRY && work->attempt < fanout->config->max_retries)
+	if (outcome == ECS_OUTCOME_RETRY &&
+		work->attempt < fanout->config->max_retries)
 	{
 		MemoryContextDelete(work->cxt);
-		queue_work(fanout, work->stream, work->page, work->attempt + 1,
+		queue_work(fanout, stream, work->page, work->attempt + 1,
 				   ecs_api_backoff_ms(work->attempt + 1));
+		return;
+	}
+	if (stream->lenient && err.code != NULL &&
+		(strcmp(err.code, "InvalidRegionId.NotFound") == 0 ||
+		 strcmp(err.code, "InvalidImageId.NotFound") == 0))
+	{
+		/* a region or image named by the query that does not exist */
+		MemoryContextDelete(work->cxt);
 		return;
 	}
 	report_failure(fanout, work, &err);
@@ -406,37 +508,24 @@ finish_work(EcsFanout *fanout, Work *work, EcsHttpRequest *req)
 /*
  * accept_page
  *		Check a good page against its stream, queue the stream's remaining
- *		pages after its first, and queue the page's rows for the caller.
+ *		pages after its first, and pass the page on.
  */
 static void
 accept_page(EcsFanout *fanout, Work *work)
 {
 	Stream	   *stream = work->stream;
 	EcsPage    *page = &work->result;
-	const char *what = fanout->spec->what;
+	const char *what = stream->kind == STREAM_ROWS ? fanout->spec->what :
+		stream->kind == STREAM_OWN_IMAGES ? "images" : "regions";
+	int			i;
 
 	fanout->stats.pages++;
 
-	if (stream == NULL)
+	if (stream->kind != STREAM_REGIONS &&
+		(stream->kind == STREAM_OWN_IMAGES || fanout->spec->paged))
 	{
-		/* the DescribeRegions lookup: one stream per region it lists */
-		List	   *regions = NIL;
-		int			i;
-
-		for (i = 0; i < page->nrows; i++)
-		{
-			if (page->values[i] != NULL)
-				regions = lappend(regions, page->values[i]);
-		}
-		add_streams(fanout, regions);
-		list_free(regions);
-		MemoryContextDelete(work->cxt);
-		return;
-	}
-
-	if (fanout->spec->paged)
-	{
-		int			page_size = fanout->config->page_size;
+		int			page_size = stream->kind == STREAM_ROWS ?
+			fanout->page_size : fanout->config->page_size;
 		int64		expected;
 
 		if (page->total_count < 0)
@@ -478,12 +567,46 @@ accept_page(EcsFanout *fanout, Work *work)
 					 errhint("The listing changed during the scan; run the query again.")));
 	}
 	stream->rows += page->nrows;
-	stream->pages_done++;
 
-	if (page->nrows > 0)
-		fanout->ready = lappend(fanout->ready, work);
-	else
-		MemoryContextDelete(work->cxt);
+	switch (stream->kind)
+	{
+		case STREAM_REGIONS:
+			{
+				List	   *regions = NIL;
+
+				for (i = 0; i < page->nrows; i++)
+				{
+					if (page->values[i] != NULL)
+						regions = lappend(regions, page->values[i]);
+				}
+				add_region_streams(fanout, regions, fanout->spec->lenient);
+				list_free(regions);
+				MemoryContextDelete(work->cxt);
+				break;
+			}
+		case STREAM_OWN_IMAGES:
+			for (i = 0; i < page->nrows; i++)
+			{
+				EcsParams	image = {0};
+
+				if (page->values[i] == NULL)
+					continue;
+				ecs_params_add(&image, "ImageId", pstrdup(page->values[i]));
+				/* an image deleted meanwhile has no permissions: lenient */
+				new_stream(fanout, STREAM_ROWS, stream->region, &image, true);
+			}
+			MemoryContextDelete(work->cxt);
+			break;
+		case STREAM_ROWS:
+			if (page->nrows > 0)
+			{
+				fanout->ready = lappend(fanout->ready, work);
+				fanout->ready_rows += page->nrows;
+			}
+			else
+				MemoryContextDelete(work->cxt);
+			break;
+	}
 }
 
 /*
@@ -493,24 +616,25 @@ accept_page(EcsFanout *fanout, Work *work)
 static void
 report_failure(EcsFanout *fanout, Work *work, const EcsApiError *err)
 {
-	if (work->stream == NULL)
+	const char *servername = fanout->config->servername;
+
+	if (work->stream->kind == STREAM_REGIONS)
 		ereport(ERROR,
 				(errcode(ecs_api_errcode(err)),
 				 errmsg("could not list the regions of server \"%s\"",
-						fanout->config->servername),
-				 ecs_api_errdetail(err),
-				 ecs_api_errhint(err)));
-	if (!fanout->spec->per_region)
+						servername),
+				 ecs_api_errdetail(err), ecs_api_errhint(err)));
+	else if (!fanout->spec->per_region)
 		ereport(ERROR,
 				(errcode(ecs_api_errcode(err)),
 				 errmsg("could not list %s of server \"%s\"",
-						fanout->spec->what, fanout->config->servername),
-				 ecs_api_errdetail(err),
-				 ecs_api_errhint(err)));
-	ereport(ERROR,
-			(errcode(ecs_api_errcode(err)),
-			 errmsg("could not list %s in region \"%s\"",
-					fanout->spec->what, work->stream->region),
-			 ecs_api_errdetail(err),
-			 ecs_api_errhint(err)));
+						fanout->spec->what, servername),
+				 ecs_api_errdetail(err), ecs_api_errhint(err)));
+	else
+		ereport(ERROR,
+				(errcode(ecs_api_errcode(err)),
+				 errmsg("could not list %s in region \"%s\"",
+						work->stream->kind == STREAM_OWN_IMAGES ? "images" :
+						fanout->spec->what, work->stream->region),
+				 ecs_api_errdetail(err), ecs_api_errhint(err)));
 }

@@ -89,7 +89,9 @@ static const EcsOption ecs_options[] = {
 	{NULL, InvalidOid, OPT_TEXT, 0, 0, false}
 };
 
-static const char *const resource_names[] = {"images", "regions", NULL};
+static const char *const resource_names[] = {
+	"images", "image_share_permissions", "regions", "tasks", NULL
+};
 static const char *const owner_aliases[] = {
 	"self", "others", "system", "marketplace", NULL
 };
@@ -262,7 +264,7 @@ check_option_value(const EcsOption *opt, DefElem *def)
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("invalid value for option \"%s\": \"%s\"",
 								opt->name, value),
-						 errhint("Valid values are \"images\" and \"regions\".")));
+						 errhint("Valid values are \"images\", \"image_share_permissions\", \"regions\" and \"tasks\".")));
 			break;
 		case OPT_OWNER_ALIAS:
 			if (strcmp(value, "all") != 0)

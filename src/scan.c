@@ -4,11 +4,16 @@
  *		  Planning and executing scans of the foreign tables, EXPLAIN, and
  *		  IMPORT FOREIGN SCHEMA.
  *
- * Each foreign table shows one resource (images, regions).  Only the
- * columns a query uses are decoded; each is read from an API field (the
- * column's "field" option, or its name in CamelCase) and converted with the
- * column type's input function, so the table definition decides the SQL
- * types.  Rows stream out page by page as fanout.c receives them.
+ * Each foreign table shows one resource.  Only the columns a query uses are
+ * decoded; each is read from an API field (the column's "field" option, or
+ * its name in CamelCase) and converted with the column type's input
+ * function, so the table definition decides the SQL types.  Rows stream out
+ * page by page as fanout.c receives them.
+ *
+ * WHERE clauses that pushdown.c recognises become API filters; the values
+ * are evaluated when the scan starts (or restarts, for the inner side of a
+ * parameterized nested loop) and turned into the regions and parameter
+ * sets of the listing here.  Every clause is also checked locally.
  *
  * Copyright (c) 2026, ecs_image_fdw developers
  *
@@ -30,7 +35,10 @@
 #include "foreign/foreign.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/cost.h"
 #include "optimizer/optimizer.h"
+#include "optimizer/paths.h"
 #include "optimizer/pathnode.h"
 #include "optimizer/planmain.h"
 #include "optimizer/restrictinfo.h"
@@ -45,22 +53,31 @@
 /* Every image status; the API lists only Available ones unless asked */
 #define ALL_IMAGE_STATUSES "Creating,Waiting,Available,UnAvailable,CreateFailed,Deprecated"
 
+/* At most this many listings per region; more filter values stay local */
+#define MAX_PARAM_SETS 64
+
+/* Planner cost of one API request, in seq_page_cost units */
+#define REQUEST_COST 50.0
+
 /* What the planner hands the executor in ForeignScan.fdw_private */
 enum FdwScanPrivateIndex
 {
-	FdwScanPrivateRetrievedAttrs	/* Integer list of attnums to fill */
+	FdwScanPrivateRetrievedAttrs,	/* Integer list of attnums to fill */
+	FdwScanPrivateFilters,		/* pushed filters; values in fdw_exprs */
+	FdwScanPrivateLimit			/* Integer: rows the query likely wants */
 };
 
 /* A resource a foreign table can show */
 typedef struct ResourceDef
 {
 	const char *name;			/* the table name IMPORT gives it */
-	const char *what;
+	const char *what;			/* for messages */
 	const char *action;
 	const char *list_name;
 	const char *item_name;
 	bool		per_region;
 	bool		paged;
+	const char *request_fields; /* fields that come from the request */
 	double		rows;			/* planner estimate */
 	const char *columns;		/* column definitions for IMPORT */
 } ResourceDef;
@@ -68,7 +85,7 @@ typedef struct ResourceDef
 static const ResourceDef resources[] = {
 	[ECS_RESOURCE_IMAGES] = {
 		"images", "images", "DescribeImages", "Images", "Image",
-		true, true, 1000,
+		true, true, "RegionId", 1000,
 		"region_id text, image_id text, image_name text, image_family text, "
 		"image_version text, description text, status text, progress int, "
 		"size int, architecture text, os_type text, os_name text, "
@@ -80,11 +97,28 @@ static const ResourceDef resources[] = {
 		"resource_group_id text, license_type text, tags jsonb, "
 		"disk_device_mappings jsonb, features jsonb, raw jsonb"
 	},
+	[ECS_RESOURCE_SHARE_PERMISSIONS] = {
+		"image_share_permissions", "share permissions",
+		"DescribeImageSharePermission", "Accounts", "Account",
+		true, true, "RegionId,ImageId", 200,
+		"region_id text, image_id text, account_id text, shared_time timestamptz"
+	},
 	[ECS_RESOURCE_REGIONS] = {
 		"regions", "regions", "DescribeRegions", "Regions", "Region",
-		false, false, 30,
+		false, false, "", 30,
 		"region_id text, local_name text, region_endpoint text, status text"
 	},
+	[ECS_RESOURCE_TASKS] = {
+		"tasks", "tasks", "DescribeTasks", "TaskSet", "Task",
+		true, true, "RegionId", 200,
+		"region_id text, task_id text, task_action text, task_status text, "
+		"task_progress int, support_cancel boolean, creation_time timestamptz, "
+		"finished_time timestamptz, resource_id text"
+	},
+};
+
+static const char *const resource_names[] = {
+	"images", "image_share_permissions", "regions", "tasks", NULL
 };
 
 /* Column names whose API field is not simply the name in CamelCase */
@@ -96,9 +130,27 @@ static const struct
 	{"os_type", "OSType"},
 	{"os_name", "OSName"},
 	{"os_name_en", "OSNameEn"},
+	{"account_id", "AliyunId"},
+	{"task_progress", "TaskProcess"},
 	{"raw", "*"},
 	{NULL, NULL}
 };
+
+static const char *const image_statuses[] = {
+	"Creating", "Waiting", "Available", "UnAvailable", "CreateFailed",
+	"Deprecated", NULL
+};
+static const char *const owner_aliases[] = {
+	"self", "others", "system", "marketplace", NULL
+};
+
+/* Planner state, in baserel->fdw_private */
+typedef struct EcsPlanState
+{
+	EcsResource resource;
+	int			natts;
+	char	  **fields;			/* API field of each column, by attnum - 1 */
+} EcsPlanState;
 
 /* How to turn one API field into one column */
 typedef struct ColumnState
@@ -115,8 +167,17 @@ typedef struct ColumnState
 typedef struct EcsScanState
 {
 	EcsConfig  *config;
+	const ResourceDef *def;
 	EcsListSpec spec;
-	ColumnState *columns;		/* one per field of spec */
+	ColumnState *columns;		/* one per column field of spec */
+	int			ncolumns;
+	List	   *filter_descs;	/* from the plan */
+	List	   *filter_states;	/* ExprStates of their values */
+	bool		deferred;		/* values need executor params */
+	bool		built;			/* regions and parameter sets are set */
+	bool		no_rows;		/* the filters match nothing */
+	List	   *alias_check;	/* owner aliases rows must have, or NIL */
+	char	   *explain_filters;
 	MemoryContext cxt;			/* the listing's parent */
 	MemoryContext row_cxt;		/* reset for each row */
 	EcsFanout  *fanout;			/* NULL until the first row is asked for */
@@ -143,10 +204,18 @@ static void ecsExplainForeignScan(ForeignScanState *node, ExplainState *es);
 static List *ecsImportForeignSchema(ImportForeignSchemaStmt *stmt,
 									Oid serverOid);
 
-static char *default_field(const char *column);
+static EcsResource table_resource(Oid foreigntableid);
+static char *column_field(Oid relid, int attnum, const char *attname);
+static bool is_request_field(const ResourceDef *def, const char *field);
 static void init_columns(EcsScanState *state, Relation rel,
 						 List *retrieved_attrs);
+static bool has_exec_param(Node *node, void *context);
+static void build_requests(EcsScanState *state, ExprContext *econtext);
+static List *intersect_values(List *a, List *b);
+static List *known_values(List *values, const char *const *known);
+static void describe_filter(StringInfo buf, const char *name, List *values);
 static void conversion_error_callback(void *arg);
+static bool row_in_scope(EcsScanState *state, char **row);
 static void accumulate_stats(EcsScanState *state);
 
 /*
@@ -168,123 +237,55 @@ ecs_scan_routine(FdwRoutine *routine)
 }
 
 /*
- * ecsGetForeignRelSize
- *		Estimate the number of rows.  Asking the API would cost a request
- *		per region, so this is a fixed guess per resource.
+ * table_resource
+ *		The resource option of a foreign table (validated already).
  */
-static void
-ecsGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
-					 Oid foreigntableid)
+static EcsResource
+table_resource(Oid foreigntableid)
 {
 	ForeignTable *table = GetForeignTable(foreigntableid);
-	EcsResource resource = ECS_RESOURCE_IMAGES;
 	ListCell   *lc;
+	int			i;
 
 	foreach(lc, table->options)
 	{
 		DefElem    *def = lfirst(lc);
 
-		if (strcmp(def->defname, "resource") == 0 &&
-			strcmp(defGetString(def), "regions") == 0)
-			resource = ECS_RESOURCE_REGIONS;
-	}
-	baserel->rows = clamp_row_est(resources[resource].rows *
-								  clauselist_selectivity(root,
-														 baserel->baserestrictinfo,
-														 0, JOIN_INNER, NULL));
-}
-
-/*
- * ecsGetForeignPaths
- *		One path: the whole listing.  A request costs far more than a row.
- */
-static void
-ecsGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
-				   Oid foreigntableid)
-{
-	Cost		startup_cost = 100;
-	Cost		total_cost = startup_cost + baserel->rows * 0.1;
-
-	add_path(baserel, (Path *)
-			 create_foreignscan_path(root, baserel, NULL, baserel->rows,
-									 startup_cost, total_cost, NIL,
-									 NULL, NULL, NIL));
-}
-
-/*
- * ecsGetForeignPlan
- *		Every qual is checked locally; the plan records which columns the
- *		query needs, so only those are decoded.
- */
-static ForeignScan *
-ecsGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
-				  ForeignPath *best_path, List *tlist, List *scan_clauses,
-				  Plan *outer_plan)
-{
-	Bitmapset  *attrs = NULL;
-	List	   *retrieved_attrs = NIL;
-	ListCell   *lc;
-	int			i;
-
-	pull_varattnos((Node *) baserel->reltarget->exprs, baserel->relid, &attrs);
-	foreach(lc, baserel->baserestrictinfo)
-	{
-		RestrictInfo *rinfo = lfirst(lc);
-
-		pull_varattnos((Node *) rinfo->clause, baserel->relid, &attrs);
-	}
-
-	/* a whole-row reference needs every column */
-	if (bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, attrs))
-	{
-		RangeTblEntry *rte = planner_rt_fetch(baserel->relid, root);
-		Relation	rel = table_open(rte->relid, NoLock);
-
-		for (i = 1; i <= RelationGetNumberOfAttributes(rel); i++)
+		if (strcmp(def->defname, "resource") != 0)
+			continue;
+		for (i = 0; resource_names[i] != NULL; i++)
 		{
-			if (!TupleDescAttr(RelationGetDescr(rel), i - 1)->attisdropped)
-				retrieved_attrs = lappend_int(retrieved_attrs, i);
-		}
-		table_close(rel, NoLock);
-	}
-	else
-	{
-		i = -1;
-		while ((i = bms_next_member(attrs, i)) >= 0)
-		{
-			int			attnum = i + FirstLowInvalidHeapAttributeNumber;
-
-			if (attnum > 0)
-				retrieved_attrs = lappend_int(retrieved_attrs, attnum);
+			if (strcmp(resource_names[i], defGetString(def)) == 0)
+				return (EcsResource) i;
 		}
 	}
-
-	scan_clauses = extract_actual_clauses(scan_clauses, false);
-	return make_foreignscan(tlist, scan_clauses, baserel->relid, NIL,
-							list_make1(retrieved_attrs), NIL, NIL,
-							outer_plan);
+	return ECS_RESOURCE_IMAGES;
 }
 
 /*
- * default_field
- *		The API field a column reads by default: its name in CamelCase.
+ * column_field
+ *		The API field a column reads: its "field" option, or its name in
+ *		CamelCase.
  */
 static char *
-default_field(const char *column)
+column_field(Oid relid, int attnum, const char *attname)
 {
+	char	   *option = ecs_option_column_field(relid, attnum);
 	StringInfoData buf;
 	bool		upper = true;
 	const char *p;
 	int			i;
 
+	if (option != NULL)
+		return option;
 	for (i = 0; field_exceptions[i].column != NULL; i++)
 	{
-		if (strcmp(field_exceptions[i].column, column) == 0)
+		if (strcmp(field_exceptions[i].column, attname) == 0)
 			return pstrdup(field_exceptions[i].field);
 	}
 
 	initStringInfo(&buf);
-	for (p = column; *p; p++)
+	for (p = attname; *p; p++)
 	{
 		if (*p == '_')
 		{
@@ -298,15 +299,250 @@ default_field(const char *column)
 }
 
 /*
+ * is_request_field
+ *		Whether a field of the resource's rows comes from the request (the
+ *		region, or the image whose permissions are listed).
+ */
+static bool
+is_request_field(const ResourceDef *def, const char *field)
+{
+	List	   *names = ecs_option_split_list(def->request_fields);
+	ListCell   *lc;
+
+	foreach(lc, names)
+	{
+		if (strcmp(lfirst(lc), field) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * ecsGetForeignRelSize
+ *		Record the resource and the API field of each column, and estimate
+ *		the rows.  Asking the API would cost requests, so the estimate is a
+ *		fixed guess per resource, narrowed by the usual selectivities.
+ */
+static void
+ecsGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
+					 Oid foreigntableid)
+{
+	EcsPlanState *plan = palloc0(sizeof(EcsPlanState));
+	RangeTblEntry *rte = planner_rt_fetch(baserel->relid, root);
+	Relation	rel = table_open(rte->relid, NoLock);
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	int			i;
+
+	plan->resource = table_resource(foreigntableid);
+	plan->natts = tupdesc->natts;
+	plan->fields = palloc0(sizeof(char *) * Max(1, tupdesc->natts));
+	for (i = 0; i < tupdesc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
+
+		if (!att->attisdropped)
+			plan->fields[i] = column_field(foreigntableid, i + 1,
+										   NameStr(att->attname));
+	}
+	table_close(rel, NoLock);
+	baserel->fdw_private = plan;
+
+	baserel->rows = clamp_row_est(resources[plan->resource].rows *
+								  clauselist_selectivity(root,
+														 baserel->baserestrictinfo,
+														 0, JOIN_INNER, NULL));
+}
+
+/* State of ec_member_matches while looking through equivalence classes */
+typedef struct EcMemberArg
+{
+	Expr	   *current;		/* the member being processed */
+	List	   *already_used;	/* members processed before */
+} EcMemberArg;
+
+/*
+ * ec_member_matches
+ *		generate_implied_equalities_for_column callback: take one of the
+ *		relation's members at a time (as postgres_fdw does).
+ */
+static bool
+ec_member_matches(PlannerInfo *root, RelOptInfo *rel, EquivalenceClass *ec,
+				  EquivalenceMember *em, void *arg)
+{
+	EcMemberArg *state = (EcMemberArg *) arg;
+
+	if (state->current != NULL)
+		return equal(em->em_expr, state->current);
+	if (list_member(state->already_used, em->em_expr))
+		return false;
+	state->current = em->em_expr;
+	return true;
+}
+
+/*
+ * ecsGetForeignPaths
+ *		The whole listing, and for joins a parameterized path per set of
+ *		outer relations whose values can become API filters, so that the
+ *		inner side is fetched per outer row instead of whole.
+ */
+static void
+ecsGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
+				   Oid foreigntableid)
+{
+	EcsPlanState *plan = (EcsPlanState *) baserel->fdw_private;
+	const ResourceDef *def = &resources[plan->resource];
+	List	   *candidates;
+	List	   *outer_sets = NIL;
+	ListCell   *lc;
+	double		requests = def->per_region ? 9 : 1;
+
+	/* a listing costs a request per region and page; own images cost more */
+	if (plan->resource == ECS_RESOURCE_SHARE_PERMISSIONS)
+		requests += resources[ECS_RESOURCE_IMAGES].rows / 10;
+	add_path(baserel, (Path *)
+			 create_foreignscan_path(root, baserel, NULL, baserel->rows,
+									 REQUEST_COST,
+									 REQUEST_COST * requests +
+									 baserel->rows * cpu_tuple_cost,
+									 NIL, NULL, NULL, NIL));
+
+	/* join clauses, and those implied by equivalence classes (USING) */
+	candidates = list_copy(baserel->joininfo);
+	if (baserel->has_eclass_joins)
+	{
+		EcMemberArg arg = {NULL, NIL};
+
+		for (;;)
+		{
+			List	   *implied;
+
+			arg.current = NULL;
+			implied = generate_implied_equalities_for_column(root, baserel,
+															 ec_member_matches,
+															 &arg,
+															 baserel->lateral_referencers);
+			if (arg.current == NULL)
+				break;
+			candidates = list_concat(candidates, implied);
+			arg.already_used = lappend(arg.already_used, arg.current);
+		}
+	}
+
+	foreach(lc, candidates)
+	{
+		RestrictInfo *rinfo = lfirst(lc);
+		Relids		outer;
+		ListCell   *prev;
+		bool		seen = false;
+
+		if (!join_clause_is_movable_to(rinfo, baserel) ||
+			!ecs_pushdown_clause_is_pushable(plan->resource, baserel->relid,
+											 plan->fields, plan->natts,
+											 rinfo->clause))
+			continue;
+		outer = bms_difference(rinfo->clause_relids, baserel->relids);
+		if (bms_is_empty(outer))
+			continue;
+		foreach(prev, outer_sets)
+		{
+			if (bms_equal(lfirst(prev), outer))
+				seen = true;
+		}
+		if (!seen)
+			outer_sets = lappend(outer_sets, outer);
+	}
+
+	foreach(lc, outer_sets)
+	{
+		Relids		outer = lfirst(lc);
+		ParamPathInfo *ppi = get_baserel_parampathinfo(root, baserel, outer);
+
+		/* one request per outer row, more if the region is not pinned */
+		add_path(baserel, (Path *)
+				 create_foreignscan_path(root, baserel, NULL, ppi->ppi_rows,
+										 REQUEST_COST,
+										 REQUEST_COST + ppi->ppi_rows * cpu_tuple_cost,
+										 NIL, outer, NULL, NIL));
+	}
+}
+
+/*
+ * ecsGetForeignPlan
+ *		Every qual is checked locally; those that map onto API filters are
+ *		also handed to the executor.  The plan records which columns the
+ *		query needs, so only those are decoded, and how many rows it likely
+ *		wants, so a LIMIT saves requests.
+ */
+static ForeignScan *
+ecsGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
+				  ForeignPath *best_path, List *tlist, List *scan_clauses,
+				  Plan *outer_plan)
+{
+	EcsPlanState *plan = (EcsPlanState *) baserel->fdw_private;
+	Bitmapset  *attrs = NULL;
+	List	   *retrieved_attrs = NIL;
+	List	   *filters = NIL;
+	List	   *exprs = NIL;
+	List	   *local = extract_actual_clauses(scan_clauses, false);
+	int64		limit = -1;
+	int			i;
+
+	pull_varattnos((Node *) baserel->reltarget->exprs, baserel->relid, &attrs);
+	pull_varattnos((Node *) local, baserel->relid, &attrs);
+
+	/* a whole-row reference needs every column */
+	if (bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, attrs))
+	{
+		for (i = 1; i <= plan->natts; i++)
+		{
+			if (plan->fields[i - 1] != NULL)
+				retrieved_attrs = lappend_int(retrieved_attrs, i);
+		}
+	}
+	else
+	{
+		i = -1;
+		while ((i = bms_next_member(attrs, i)) >= 0)
+		{
+			int			attnum = i + FirstLowInvalidHeapAttributeNumber;
+
+			if (attnum > 0)
+				retrieved_attrs = lappend_int(retrieved_attrs, attnum);
+		}
+	}
+
+	ecs_pushdown_classify(plan->resource, baserel->relid, plan->fields,
+						  plan->natts, local, &filters, &exprs);
+
+	/*
+	 * A LIMIT helps only when this scan is all the query reads and nothing
+	 * has to see every row first (a sort, or aggregation, which already
+	 * leaves limit_tuples unset).
+	 */
+	if (ecs_pushdown_enabled &&
+		root->limit_tuples > 0 && root->sort_pathkeys == NIL &&
+		bms_membership(root->all_baserels) == BMS_SINGLETON &&
+		best_path->path.param_info == NULL)
+		limit = (int64) root->limit_tuples;
+
+	return make_foreignscan(tlist, local, baserel->relid, exprs,
+							list_make3(retrieved_attrs, filters,
+									   makeInteger((int) Min(limit, PG_INT32_MAX))),
+							NIL, NIL, outer_plan);
+}
+
+/*
  * init_columns
- *		Set up the fields to decode and the conversion of each.
+ *		Set up the fields to decode and the conversion of each.  The spec's
+ *		fields are the columns', and then, if rows must be checked against
+ *		the table's owner aliases, ImageOwnerAlias.
  */
 static void
 init_columns(EcsScanState *state, Relation rel, List *retrieved_attrs)
 {
 	TupleDesc	tupdesc = RelationGetDescr(rel);
 	int			n = list_length(retrieved_attrs);
-	EcsField   *fields = palloc0(sizeof(EcsField) * Max(n, 1));
+	EcsField   *fields = palloc0(sizeof(EcsField) * (n + 1));
 	ListCell   *lc;
 	int			i = 0;
 
@@ -317,7 +553,6 @@ init_columns(EcsScanState *state, Relation rel, List *retrieved_attrs)
 		Form_pg_attribute att = TupleDescAttr(tupdesc, attnum - 1);
 		ColumnState *col = &state->columns[i];
 		EcsField   *field = &fields[i];
-		char	   *name = ecs_option_column_field(RelationGetRelid(rel), attnum);
 		Oid			typinput;
 
 		col->attnum = attnum;
@@ -325,25 +560,16 @@ init_columns(EcsScanState *state, Relation rel, List *retrieved_attrs)
 		col->typmod = att->atttypmod;
 		getTypeInputInfo(att->atttypid, &typinput, &col->ioparam);
 		fmgr_info(typinput, &col->input);
+		col->is_string = (att->atttypid == TEXTOID ||
+						  att->atttypid == VARCHAROID ||
+						  att->atttypid == BPCHAROID ||
+						  att->atttypid == NAMEOID);
 
-		switch (att->atttypid)
-		{
-			case TEXTOID:
-			case VARCHAROID:
-			case BPCHAROID:
-			case NAMEOID:
-				col->is_string = true;
-				break;
-			default:
-				break;
-		}
-
-		field->name = name ? name : default_field(col->name);
+		field->name = column_field(RelationGetRelid(rel), attnum, col->name);
 		if (strcmp(field->name, "*") == 0)
 			field->kind = ECS_FIELD_RAW;
-		else if (name == NULL && strcmp(col->name, "region_id") == 0 &&
-				 state->spec.per_region)
-			field->kind = ECS_FIELD_REGION;
+		else if (is_request_field(state->def, field->name))
+			field->kind = ECS_FIELD_PARAM;
 		else if (att->atttypid == JSONBOID || att->atttypid == JSONOID)
 			field->kind = strcmp(field->name, "Tags") == 0 ?
 				ECS_FIELD_TAGS : ECS_FIELD_JSON;
@@ -355,14 +581,33 @@ init_columns(EcsScanState *state, Relation rel, List *retrieved_attrs)
 			field->kind = ECS_FIELD_SCALAR;
 		i++;
 	}
+	state->ncolumns = n;
+	fields[n].name = "ImageOwnerAlias";
+	fields[n].kind = ECS_FIELD_SCALAR;
 	state->spec.fields = fields;
-	state->spec.nfields = n;
+	state->spec.nfields = n;	/* build_requests adds the alias if needed */
+}
+
+/*
+ * has_exec_param
+ *		Whether an expression needs a value from the executor (the outer
+ *		row of a nested loop), so it can only be evaluated once running.
+ */
+static bool
+has_exec_param(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Param) && ((Param *) node)->paramkind == PARAM_EXEC)
+		return true;
+	return expression_tree_walker(node, has_exec_param, context);
 }
 
 /*
  * ecsBeginForeignScan
- *		Resolve options and credentials and prepare the conversions; no
- *		request is sent before the first row is asked for.
+ *		Resolve options and credentials, prepare the conversions and, if
+ *		possible, the requests; none is sent before the first row is asked
+ *		for.
  */
 static void
 ecsBeginForeignScan(ForeignScanState *node, int eflags)
@@ -373,7 +618,6 @@ ecsBeginForeignScan(ForeignScanState *node, int eflags)
 	RangeTblEntry *rte;
 	Oid			userid;
 	EcsScanState *state;
-	const ResourceDef *def;
 
 	state = palloc0(sizeof(EcsScanState));
 	state->errcolumn = -1;
@@ -383,41 +627,25 @@ ecsBeginForeignScan(ForeignScanState *node, int eflags)
 	userid = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
 	state->config = ecs_option_config_for_table(RelationGetRelid(rel), userid);
 	state->relname = pstrdup(RelationGetRelationName(rel));
+	state->def = &resources[state->config->resource];
 
-	def = &resources[state->config->resource];
-	state->spec.what = def->what;
-	state->spec.action = def->action;
-	state->spec.list_name = def->list_name;
-	state->spec.item_name = def->item_name;
-	state->spec.per_region = def->per_region;
-	state->spec.paged = def->paged;
-	state->spec.limit = -1;
-	if (strcmp(state->config->regions, "*") != 0)
-		state->spec.regions = ecs_option_split_list(state->config->regions);
-
-	if (state->config->resource == ECS_RESOURCE_IMAGES)
-	{
-		List	   *aliases = NIL;
-		ListCell   *lc;
-
-		if (strcmp(state->config->image_owner_alias, "all") != 0)
-			aliases = ecs_option_split_list(state->config->image_owner_alias);
-		else
-			aliases = list_make1(NULL);
-		foreach(lc, aliases)
-		{
-			EcsParams  *params = palloc0(sizeof(EcsParams));
-
-			ecs_params_add(params, "Status", ALL_IMAGE_STATUSES);
-			if (lfirst(lc) != NULL)
-				ecs_params_add(params, "ImageOwnerAlias", lfirst(lc));
-			state->spec.param_sets = lappend(state->spec.param_sets, params);
-		}
-	}
+	state->spec.what = state->def->what;
+	state->spec.action = state->def->action;
+	state->spec.list_name = state->def->list_name;
+	state->spec.item_name = state->def->item_name;
+	state->spec.per_region = state->def->per_region;
+	state->spec.paged = state->def->paged;
+	state->spec.limit = intVal(list_nth(fsplan->fdw_private,
+										FdwScanPrivateLimit));
 
 	init_columns(state, rel,
 				 (List *) list_nth(fsplan->fdw_private,
 								   FdwScanPrivateRetrievedAttrs));
+	state->filter_descs = (List *) list_nth(fsplan->fdw_private,
+											FdwScanPrivateFilters);
+	state->filter_states = ExecInitExprList(fsplan->fdw_exprs,
+											(PlanState *) node);
+	state->deferred = has_exec_param((Node *) fsplan->fdw_exprs, NULL);
 
 	state->cxt = AllocSetContextCreate(estate->es_query_cxt,
 									   "ecs_image_fdw scan",
@@ -425,6 +653,312 @@ ecsBeginForeignScan(ForeignScanState *node, int eflags)
 	state->row_cxt = AllocSetContextCreate(estate->es_query_cxt,
 										   "ecs_image_fdw row",
 										   ALLOCSET_SMALL_SIZES);
+	if (!state->deferred)
+		build_requests(state, node->ss.ps.ps_ExprContext);
+	(void) eflags;
+}
+
+/*
+ * intersect_values
+ *		The String values in both lists.
+ */
+static List *
+intersect_values(List *a, List *b)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	foreach(lc, a)
+	{
+		if (list_member(b, lfirst(lc)))
+			result = lappend(result, lfirst(lc));
+	}
+	return result;
+}
+
+/*
+ * known_values
+ *		The String values that are among known.
+ */
+static List *
+known_values(List *values, const char *const *known)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+	int			i;
+
+	foreach(lc, values)
+	{
+		for (i = 0; known[i] != NULL; i++)
+		{
+			if (strcmp(known[i], strVal(lfirst(lc))) == 0)
+				result = lappend(result, lfirst(lc));
+		}
+	}
+	return result;
+}
+
+/*
+ * describe_filter
+ *		"Name = value" or "Name IN (a, b)", for EXPLAIN.
+ */
+static void
+describe_filter(StringInfo buf, const char *name, List *values)
+{
+	ListCell   *lc;
+
+	appendStringInfo(buf, "%s%s %s", buf->len > 0 ? ", " : "", name,
+					 list_length(values) == 1 ? "=" : "IN (");
+	foreach(lc, values)
+		appendStringInfo(buf, "%s%s", foreach_current_index(lc) > 0 ? ", " :
+						 list_length(values) == 1 ? " " : "", strVal(lfirst(lc)));
+	if (list_length(values) != 1)
+		appendStringInfoChar(buf, ')');
+}
+
+/*
+ * build_requests
+ *		Evaluate the pushed filters and turn them, with the table's options,
+ *		into the regions and parameter sets of the listing.
+ */
+static void
+build_requests(EcsScanState *state, ExprContext *econtext)
+{
+	EcsConfig  *config = state->config;
+	EcsResource resource = config->resource;
+	MemoryContext old = MemoryContextSwitchTo(state->cxt);
+	List	   *filters;
+	List	   *regions = NIL;
+	bool		have_regions = false;
+	List	   *aliases = NIL;	/* String; NIL with all_aliases */
+	bool		all_aliases = true;
+	List	   *each = NIL;		/* EcsFilter, one per parameter */
+	List	   *lists = NIL;	/* EcsFilter, one per parameter */
+	List	   *tags = NIL;
+	List	   *sets;
+	StringInfoData explain;
+	ListCell   *lc;
+
+	state->built = true;
+	state->no_rows = false;
+	state->alias_check = NIL;
+	state->spec.nfields = state->ncolumns;
+	state->spec.lenient = false;
+	state->spec.per_own_image = false;
+
+	if (strcmp(config->regions, "*") != 0)
+	{
+		foreach(lc, ecs_option_split_list(config->regions))
+			regions = lappend(regions, makeString(lfirst(lc)));
+		have_regions = true;
+	}
+	if (resource == ECS_RESOURCE_IMAGES &&
+		strcmp(config->image_owner_alias, "all") != 0)
+	{
+		foreach(lc, ecs_option_split_list(config->image_owner_alias))
+			aliases = lappend(aliases, makeString(lfirst(lc)));
+		all_aliases = false;
+	}
+
+	filters = ecs_pushdown_evaluate(state->filter_descs, state->filter_states,
+									econtext, &state->no_rows);
+	foreach(lc, filters)
+	{
+		EcsFilter  *f = lfirst(lc);
+		List	  **merged = (f->kind == ECS_FILTER_EACH) ? &each : &lists;
+		ListCell   *m;
+		bool		found = false;
+
+		switch (f->kind)
+		{
+			case ECS_FILTER_REGION:
+				if (!have_regions)
+					state->spec.lenient = true;
+				regions = have_regions ? intersect_values(regions, f->values) :
+					f->values;
+				have_regions = true;
+				break;
+			case ECS_FILTER_OWNER:
+				aliases = known_values(all_aliases ? f->values :
+									   intersect_values(aliases, f->values),
+									   owner_aliases);
+				all_aliases = false;
+				break;
+			case ECS_FILTER_TAGS:
+				tags = list_concat(tags, f->values);
+				break;
+			case ECS_FILTER_EACH:
+			case ECS_FILTER_LIST:
+				foreach(m, *merged)
+				{
+					EcsFilter  *prev = lfirst(m);
+
+					if (strcmp(prev->param, f->param) == 0)
+					{
+						prev->values = intersect_values(prev->values, f->values);
+						found = true;
+					}
+				}
+				if (!found)
+					*merged = lappend(*merged, f);
+				break;
+		}
+	}
+
+	/* values the API cannot hold stay local; impossible ones match nothing */
+	foreach(lc, lists)
+	{
+		EcsFilter  *f = lfirst(lc);
+
+		if (strcmp(f->param, "Status") == 0)
+			f->values = known_values(f->values, image_statuses);
+		if (f->values == NIL)
+			state->no_rows = true;
+		if (strcmp(f->param, "TaskIds") == 0 && list_length(f->values) > 100)
+			lists = foreach_delete_current(lists, lc);
+	}
+	foreach(lc, each)
+	{
+		if (((EcsFilter *) lfirst(lc))->values == NIL)
+			state->no_rows = true;
+	}
+	if ((have_regions && regions == NIL) || (!all_aliases && aliases == NIL))
+		state->no_rows = true;
+	while (list_length(tags) > 40)
+		tags = list_truncate(tags, 40);
+
+	/* too many combinations: the filter with most values stays local */
+	for (;;)
+	{
+		int64		n = Max(1, list_length(aliases));
+		EcsFilter  *widest = NULL;
+
+		foreach(lc, each)
+		{
+			EcsFilter  *f = lfirst(lc);
+
+			n *= list_length(f->values);
+			if (widest == NULL || list_length(f->values) > list_length(widest->values))
+				widest = f;
+		}
+		if (n <= MAX_PARAM_SETS || widest == NULL)
+			break;
+		each = list_delete_ptr(each, widest);
+	}
+
+	/*
+	 * A lookup by image id finds the image whatever its owner alias: one
+	 * request without an alias, and rows outside the table's aliases are
+	 * dropped here.  Permissions are listed per image id, or per own image.
+	 */
+	foreach(lc, each)
+	{
+		EcsFilter  *f = lfirst(lc);
+
+		if (strcmp(f->param, "ImageId") != 0)
+			continue;
+		if (resource == ECS_RESOURCE_IMAGES && list_length(aliases) > 1)
+		{
+			state->alias_check = aliases;
+			state->spec.nfields = state->ncolumns + 1;
+			aliases = NIL;
+		}
+		if (resource == ECS_RESOURCE_SHARE_PERMISSIONS)
+			state->spec.lenient = true;
+	}
+	if (resource == ECS_RESOURCE_SHARE_PERMISSIONS &&
+		list_length(each) == 0)
+		state->spec.per_own_image = true;
+
+	/* the parameter sets: every combination of aliases and EACH values */
+	sets = list_make1(palloc0(sizeof(EcsParams)));
+	if (aliases != NIL)
+	{
+		List	   *next = NIL;
+
+		foreach(lc, aliases)
+		{
+			EcsParams  *p = palloc0(sizeof(EcsParams));
+
+			ecs_params_add(p, "ImageOwnerAlias", strVal(lfirst(lc)));
+			next = lappend(next, p);
+		}
+		sets = next;
+	}
+	foreach(lc, each)
+	{
+		EcsFilter  *f = lfirst(lc);
+		List	   *next = NIL;
+		ListCell   *s;
+		ListCell   *v;
+
+		foreach(s, sets)
+		{
+			foreach(v, f->values)
+			{
+				EcsParams  *p = palloc0(sizeof(EcsParams));
+				EcsParams  *base = lfirst(s);
+				int			i;
+
+				for (i = 0; i < base->count; i++)
+					ecs_params_add(p, base->items[i].name, base->items[i].value);
+				ecs_params_add(p, f->param, strVal(lfirst(v)));
+				next = lappend(next, p);
+			}
+		}
+		sets = next;
+	}
+	foreach(lc, sets)
+	{
+		EcsParams  *p = lfirst(lc);
+		ListCell   *l;
+		int			n = 0;
+
+		if (resource == ECS_RESOURCE_IMAGES && lists == NIL)
+			ecs_params_add(p, "Status", ALL_IMAGE_STATUSES);
+		foreach(l, lists)
+		{
+			EcsFilter  *f = lfirst(l);
+			StringInfoData joined;
+			ListCell   *v;
+
+			initStringInfo(&joined);
+			foreach(v, f->values)
+				appendStringInfo(&joined, "%s%s", joined.len > 0 ? "," : "",
+								 strVal(lfirst(v)));
+			ecs_params_add(p, f->param, joined.data);
+		}
+		for (l = list_head(tags); l != NULL; l = lnext(tags, lnext(tags, l)))
+		{
+			n++;
+			ecs_params_add(p, psprintf("Tag.%d.Key", n), strVal(lfirst(l)));
+			ecs_params_add(p, psprintf("Tag.%d.Value", n),
+						   strVal(lfirst(lnext(tags, l))));
+		}
+	}
+	state->spec.param_sets = sets;
+	state->spec.regions = NIL;
+	foreach(lc, regions)
+		state->spec.regions = lappend(state->spec.regions, strVal(lfirst(lc)));
+
+	/* what EXPLAIN says */
+	initStringInfo(&explain);
+	if (resource == ECS_RESOURCE_IMAGES)
+		describe_filter(&explain, "ImageOwnerAlias",
+						state->alias_check ? state->alias_check :
+						aliases ? aliases : list_make1(makeString("(any)")));
+	foreach(lc, each)
+		describe_filter(&explain, ((EcsFilter *) lfirst(lc))->param,
+						((EcsFilter *) lfirst(lc))->values);
+	foreach(lc, lists)
+		describe_filter(&explain, ((EcsFilter *) lfirst(lc))->param,
+						((EcsFilter *) lfirst(lc))->values);
+	for (lc = list_head(tags); lc != NULL; lc = lnext(tags, lnext(tags, lc)))
+		appendStringInfo(&explain, "%sTag %s = %s", explain.len > 0 ? ", " : "",
+						 strVal(lfirst(lc)), strVal(lfirst(lnext(tags, lc))));
+	state->explain_filters = explain.data;
+
+	MemoryContextSwitchTo(old);
 }
 
 /*
@@ -439,6 +973,27 @@ conversion_error_callback(void *arg)
 	if (state->errcolumn >= 0)
 		errcontext("column \"%s\" of foreign table \"%s\"",
 				   state->columns[state->errcolumn].name, state->relname);
+}
+
+/*
+ * row_in_scope
+ *		Whether a row has one of the owner aliases the table shows, when a
+ *		lookup asked for any alias.
+ */
+static bool
+row_in_scope(EcsScanState *state, char **row)
+{
+	const char *alias = row ? row[state->ncolumns] : NULL;
+	ListCell   *lc;
+
+	if (state->alias_check == NIL)
+		return true;
+	foreach(lc, state->alias_check)
+	{
+		if (alias != NULL && strcmp(strVal(lfirst(lc)), alias) == 0)
+			return true;
+	}
+	return false;
 }
 
 /*
@@ -457,21 +1012,30 @@ ecsIterateForeignScan(ForeignScanState *node)
 
 	ExecClearTuple(slot);
 
+	if (!state->built)
+		build_requests(state, node->ss.ps.ps_ExprContext);
+	if (state->no_rows)
+		return slot;
 	if (state->fanout == NULL)
 	{
 		old = MemoryContextSwitchTo(state->cxt);
 		state->fanout = ecs_fanout_begin(state->config, &state->spec);
 		MemoryContextSwitchTo(old);
 	}
-	while (state->page == NULL || state->row >= state->page->nrows)
+	do
 	{
-		state->page = ecs_fanout_next_page(state->fanout);
-		state->row = 0;
-		if (state->page == NULL)
-			return slot;
-	}
-	row = state->page->values + (size_t) state->row * state->spec.nfields;
-	state->row++;
+		while (state->page == NULL || state->row >= state->page->nrows)
+		{
+			state->page = ecs_fanout_next_page(state->fanout);
+			state->row = 0;
+			if (state->page == NULL)
+				return slot;
+		}
+		row = state->page->values ?
+			state->page->values + (size_t) state->row * state->spec.nfields :
+			NULL;
+		state->row++;
+	} while (!row_in_scope(state, row));
 
 	MemoryContextReset(state->row_cxt);
 	old = MemoryContextSwitchTo(state->row_cxt);
@@ -481,7 +1045,7 @@ ecsIterateForeignScan(ForeignScanState *node)
 	errcallback.arg = state;
 	errcallback.previous = error_context_stack;
 	error_context_stack = &errcallback;
-	for (i = 0; i < state->spec.nfields; i++)
+	for (i = 0; i < state->ncolumns; i++)
 	{
 		ColumnState *col = &state->columns[i];
 		char	   *value = row ? row[i] : NULL;
@@ -514,12 +1078,13 @@ accumulate_stats(EcsScanState *state)
 		state->stats.requests += s->requests;
 		state->stats.pages += s->pages;
 		state->stats.retries += s->retries;
+		state->stats.cache_hits += s->cache_hits;
 	}
 }
 
 /*
  * ecsReScanForeignScan
- *		Start the listing over.
+ *		Start over; with executor parameters, the filters change too.
  */
 static void
 ecsReScanForeignScan(ForeignScanState *node)
@@ -532,6 +1097,8 @@ ecsReScanForeignScan(ForeignScanState *node)
 	state->fanout = NULL;
 	state->page = NULL;
 	state->row = 0;
+	if (state->deferred)
+		state->built = false;
 }
 
 /*
@@ -551,8 +1118,8 @@ ecsEndForeignScan(ForeignScanState *node)
 
 /*
  * ecsExplainForeignScan
- *		Show the action, the regions and the API filters; with ANALYZE, the
- *		requests, pages and retries it took.
+ *		Show the action, the regions, the API filters and the limit; with
+ *		ANALYZE, the requests, pages and retries it took.
  */
 static void
 ecsExplainForeignScan(ForeignScanState *node, ExplainState *es)
@@ -562,26 +1129,42 @@ ecsExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	ExplainPropertyText("ECS Action", state->spec.action, es);
 	if (es->verbose)
 	{
-		StringInfoData buf;
-		ListCell   *lc;
-
-		ExplainPropertyText("ECS Regions",
-							!state->spec.per_region ? "(none)" :
-							state->spec.regions == NIL ? "all of the account" :
-							state->config->regions, es);
-		initStringInfo(&buf);
-		foreach(lc, state->spec.param_sets)
+		if (!state->spec.per_region)
+			ExplainPropertyText("ECS Regions", "(not regional)", es);
+		else if (state->deferred)
+			ExplainPropertyText("ECS Regions", "set for each outer row", es);
+		else if (state->no_rows)
+			ExplainPropertyText("ECS Regions", "none: the conditions match nothing", es);
+		else if (state->spec.regions == NIL)
+			ExplainPropertyText("ECS Regions", "all of the account", es);
+		else
 		{
-			EcsParams  *params = lfirst(lc);
-			int			i;
+			StringInfoData buf;
+			ListCell   *lc;
 
-			appendStringInfoString(&buf, buf.len > 0 ? "; " : "");
-			for (i = 0; i < params->count; i++)
-				appendStringInfo(&buf, "%s%s=%s", i > 0 ? ", " : "",
-								 params->items[i].name, params->items[i].value);
+			initStringInfo(&buf);
+			foreach(lc, state->spec.regions)
+				appendStringInfo(&buf, "%s%s", buf.len > 0 ? ", " : "",
+								 (char *) lfirst(lc));
+			ExplainPropertyText("ECS Regions", buf.data, es);
 		}
-		if (buf.len > 0)
-			ExplainPropertyText("ECS Filters", buf.data, es);
+		if (state->deferred)
+		{
+			StringInfoData buf;
+			ListCell   *lc;
+
+			initStringInfo(&buf);
+			foreach(lc, state->filter_descs)
+				appendStringInfo(&buf, "%s%s", buf.len > 0 ? ", " : "",
+								 strVal(lsecond((List *) lfirst(lc))));
+			ExplainPropertyText("ECS Filters from each outer row", buf.data, es);
+		}
+		else if (!state->no_rows && state->explain_filters[0] != '\0')
+			ExplainPropertyText("ECS Filters", state->explain_filters, es);
+		if (state->spec.per_own_image && !state->deferred)
+			ExplainPropertyText("ECS Images", "every own image of each region", es);
+		if (state->spec.limit > 0)
+			ExplainPropertyInteger("ECS Limit", NULL, state->spec.limit, es);
 	}
 	if (es->analyze)
 	{
@@ -594,10 +1177,13 @@ ecsExplainForeignScan(ForeignScanState *node, ExplainState *es)
 			total.requests += s->requests;
 			total.pages += s->pages;
 			total.retries += s->retries;
+			total.cache_hits += s->cache_hits;
 		}
 		ExplainPropertyInteger("ECS Requests", NULL, total.requests, es);
 		ExplainPropertyInteger("ECS Pages", NULL, total.pages, es);
 		ExplainPropertyInteger("ECS Retries", NULL, total.retries, es);
+		if (state->config->cache_ttl_s > 0)
+			ExplainPropertyInteger("ECS Cache Hits", NULL, total.cache_hits, es);
 	}
 }
 
