@@ -31,31 +31,45 @@ SELECT region_id,
  GROUP BY ROLLUP (region_id)
  ORDER BY region_id NULLS LAST;
 
-\echo
-\echo '== Images that are not Available'
-SELECT region_id, image_id, image_name, status, progress
-  FROM ecs.images
- WHERE status <> 'Available'
- ORDER BY status, region_id, image_id
- LIMIT 12;
+-- api_requests(query): how many API requests a query costs, summed over
+-- its foreign scans (from EXPLAIN ANALYZE)
+CREATE FUNCTION api_requests(query text) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE plan jsonb;
+BEGIN
+  EXECUTE 'EXPLAIN (ANALYZE, FORMAT JSON) ' || query INTO plan;
+  RETURN (SELECT sum(v::bigint) FROM jsonb_path_query(plan, 'strict $.**."ECS Requests"') v);
+END $$;
 
 \echo
-\echo '== Own images shared with other accounts'
-SELECT region_id, image_id, image_name, creation_time::date AS created
-  FROM ecs.images
- WHERE image_owner_alias = 'self' AND is_self_shared
- ORDER BY region_id, image_id
- LIMIT 10;
+\echo '== Audit cookbook 1: images that are not Available (the status filter goes to the API)'
+\set q 'SELECT region_id, image_id, image_name, status, progress FROM ecs.images WHERE status IN (''Creating'', ''Waiting'', ''UnAvailable'', ''CreateFailed'', ''Deprecated'') ORDER BY status, region_id, image_id LIMIT 12'
+:q;
+SELECT api_requests(:'q') AS api_requests;
 
 \echo
-\echo '== Available own images older than 180 days, oldest first'
-SELECT region_id, image_id, image_name, os_name_en,
-       date_trunc('day', now() - creation_time) AS age
-  FROM ecs.images
- WHERE image_owner_alias = 'self' AND status = 'Available'
-   AND creation_time < now() - interval '180 days'
- ORDER BY creation_time
- LIMIT 10;
+\echo '== Audit cookbook 2: own images shared with other accounts (permissions fetched per shared image)'
+\set q 'SELECT i.region_id, i.image_id, i.image_name, p.account_id FROM ecs.images i JOIN ecs.image_share_permissions p USING (region_id, image_id) WHERE i.image_owner_alias = ''self'' AND i.is_self_shared ORDER BY 1, 2, 4 LIMIT 12'
+:q;
+SELECT api_requests(:'q') AS api_requests;
+
+\echo
+\echo '== Audit cookbook 3: own images older than 180 days, oldest first'
+\set q 'SELECT region_id, image_id, image_name, status, date_trunc(''day'', now() - creation_time) AS age FROM ecs.images WHERE image_owner_alias = ''self'' AND creation_time < now() - interval ''180 days'' ORDER BY creation_time LIMIT 10'
+:q;
+SELECT api_requests(:'q') AS api_requests;
+
+\echo
+\echo '== Audit cookbook 4: counts by region and status, for a dashboard'
+\set q 'SELECT region_id, status, count(*) AS images, sum(size) AS gib FROM ecs.images GROUP BY 1, 2 ORDER BY 1, 2'
+:q;
+SELECT api_requests(:'q') AS api_requests;
+
+\echo
+\echo '== A targeted lookup is one request'
+SELECT region_id, image_id FROM ecs.images WHERE region_id = 'cn-shanghai' ORDER BY image_id LIMIT 1 \gset
+\set q 'SELECT image_id, image_name, status, creation_time FROM ecs.images WHERE region_id = ' :'region_id' ' AND image_id = ' :'image_id'
+:q;
+SELECT api_requests(:'q') AS api_requests;
 
 \echo
 \echo '== Tags: which teams own how much'
@@ -67,5 +81,5 @@ SELECT tags->>'team' AS team, count(*) AS images, sum(size) AS gib
 
 \echo
 \echo '== What it cost: every region and page is fetched concurrently'
-EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, SUMMARY ON)
+EXPLAIN (ANALYZE, COSTS OFF, SUMMARY ON)
 SELECT count(*) FROM ecs.images;
