@@ -35,7 +35,7 @@ class Server:
     """An emulator process on a free port."""
 
     def __init__(self, tmp, *extra):
-        self.port_file = os.path.join(tmp, "port.%d" % id(self))
+        self.port_file = tempfile.mktemp(prefix="port.", dir=tmp)
         cmd = [sys.executable, os.path.join(HERE, "ecs_emulator.py"), "--port", "0",
                "--port-file", self.port_file, "--tls-cert", os.path.join(tmp, "server.pem"),
                "--tls-key", os.path.join(tmp, "server.key")] + list(extra)
@@ -43,6 +43,7 @@ class Server:
         deadline = time.time() + 20
         while not os.path.exists(self.port_file):
             if self.proc.poll() is not None or time.time() > deadline:
+                self.proc.kill()
                 raise RuntimeError("emulator did not start: %s" % self.proc.stderr.read())
             time.sleep(0.02)
         with open(self.port_file) as f:
@@ -998,4 +999,8 @@ class SeedTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    result = unittest.main(exit=False).result
+    failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
+    skipped = len(result.skipped)
+    print("%d passed, %d failed, %d skipped" % (result.testsRun - failed - skipped, failed, skipped))
+    sys.exit(1 if failed else 0)
