@@ -8,6 +8,7 @@ OBJS = \
 	src/decode.o \
 	src/ecs_image_fdw.o \
 	src/fanout.o \
+	src/functions.o \
 	src/http.o \
 	src/option.o \
 	src/pushdown.o \
@@ -18,7 +19,7 @@ PGFILEDESC = "ecs_image_fdw - foreign data wrapper for Alibaba Cloud ECS images"
 EXTENSION = ecs_image_fdw
 DATA = $(wildcard sql/ecs_image_fdw--*.sql)
 
-REGRESS = setup options import scan pushdown tables cache errors
+REGRESS = setup options import scan pushdown tables cache errors lifecycle
 
 PG_CPPFLAGS = -Isrc $(shell pkg-config --cflags libcurl json-c libcrypto)
 SHLIB_LINK = $(shell pkg-config --libs libcurl json-c libcrypto)

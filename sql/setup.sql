@@ -9,7 +9,7 @@ CREATE EXTENSION ecs_image_fdw;
 \dx ecs_image_fdw
 
 CREATE SERVER emu FOREIGN DATA WRAPPER ecs_image_fdw
-  OPTIONS (endpoint :'emu_url', ca_file :'emu_ca');
+  OPTIONS (endpoint :'emu_url', oos_endpoint :'emu_url', ca_file :'emu_ca');
 CREATE USER MAPPING FOR CURRENT_USER SERVER emu
   OPTIONS (access_key_id 'LTAI5tEmuOwner0000000001',
            access_key_secret 'emu-owner-secret-0001');
@@ -32,6 +32,24 @@ EXCEPTION WHEN OTHERS THEN
   detail := regexp_replace(detail, '127\.0\.0\.1 port [0-9]+', '127.0.0.1 port <port>');
   detail := regexp_replace(detail, '(after|with) [0-9]+ (ms|milliseconds|bytes)', '\1 <n> \2', 'g');
   secret_shown := concat(message, detail, hint) ~ 'emu-[a-z]+-(secret|token)-[0-9]+';
+END
+$$;
+
+-- api_error(sql): the same as one text, "SQLSTATE: message", then DETAIL and
+-- HINT lines, request id masked (for statements that name their arguments
+-- through format())
+CREATE FUNCTION api_error(query text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+  e record;
+BEGIN
+  SELECT * INTO e FROM show_error(query);
+  IF e.state = '00000' THEN
+    RETURN 'no error';
+  END IF;
+  RETURN e.state || ': ' || e.message
+         || coalesce(E'\nDETAIL: ' || nullif(e.detail, ''), '')
+         || coalesce(E'\nHINT: ' || nullif(e.hint, ''), '');
 END
 $$;
 

@@ -25,7 +25,11 @@
 #include <time.h>
 
 #include "common/pg_prng.h"
+#include "miscadmin.h"
+#include "storage/latch.h"
 #include "utils/elog.h"
+#include "utils/memutils.h"
+#include "utils/wait_event.h"
 
 #include "ecs_image_fdw.h"
 
@@ -385,4 +389,83 @@ ecs_api_backoff_ms(int attempt)
 
 	cap = Min(cap, 10000L);
 	return cap / 2 + (long) (pg_prng_double(&pg_global_prng_state) * (cap / 2));
+}
+
+/*
+ * ecs_api_sleep
+ *		Wait ms milliseconds, waking for interrupts (a cancel or
+ *		statement_timeout ends the wait at once) and postmaster death.
+ */
+void
+ecs_api_sleep(long ms)
+{
+	TimestampTz end = GetCurrentTimestamp() + ms * 1000;
+
+	for (;;)
+	{
+		long		left;
+
+		CHECK_FOR_INTERRUPTS();
+		left = (long) ((end - GetCurrentTimestamp()) / 1000);
+		if (left <= 0)
+			break;
+		(void) WaitLatch(MyLatch,
+						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 left, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
+
+/*
+ * ecs_api_call
+ *		Send one API call and wait for it, retrying what is worth retrying
+ *		(each attempt signed afresh, with the same parameters, so a
+ *		ClientToken among them makes the retry of a change safe).  Returns
+ *		the body of the good answer, palloc'd, or NULL with *err describing
+ *		the final failure.  *attempts, if not NULL, receives the number of
+ *		attempts made.
+ */
+char *
+ecs_api_call(const EcsConfig *config, bool oos, const char *region,
+			 const char *action, const EcsParams *params, EcsApiError *err,
+			 int *attempts)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	int			attempt;
+
+	for (attempt = 0;; attempt++)
+	{
+		MemoryContext cxt = AllocSetContextCreate(caller, "ecs_image_fdw call",
+												  ALLOCSET_SMALL_SIZES);
+		EcsHttpSettings settings;
+		EcsHttpBatch *batch;
+		EcsHttpRequest *req;
+		EcsOutcome	outcome;
+		char	   *body = NULL;
+
+		MemoryContextSwitchTo(cxt);
+		settings.ca_file = config->ca_file;
+		settings.connect_timeout_ms = config->connect_timeout_ms;
+		settings.request_timeout_ms = config->request_timeout_ms;
+		batch = ecs_http_batch_create(&settings);
+		req = ecs_api_build_request(config, oos, region, action, params);
+		ecs_http_batch_add(batch, req);
+		req = ecs_http_batch_wait(batch, -1);
+
+		MemoryContextSwitchTo(caller);
+		outcome = ecs_api_classify(req, err);
+		if (outcome == ECS_OUTCOME_OK)
+			body = pnstrdup(req->response, req->response_len);
+		MemoryContextDelete(cxt);
+
+		if (attempts)
+			*attempts = attempt + 1;
+		if (outcome == ECS_OUTCOME_OK)
+			return body;
+		/* a cancel or timeout wins over our own complaint */
+		CHECK_FOR_INTERRUPTS();
+		if (outcome != ECS_OUTCOME_RETRY || attempt >= config->max_retries)
+			return NULL;
+		ecs_api_sleep(ecs_api_backoff_ms(attempt + 1));
+	}
 }

@@ -365,3 +365,56 @@ ecs_decode_page(const char *body, size_t len,
 	PG_END_TRY();
 	return ok;
 }
+
+/*
+ * ecs_decode_object
+ *		Read values out of a single-object answer: for each of paths (member
+ *		names joined by dots, array positions as numbers, such as
+ *		"Execution.ExecutionId" or "OperationProgressSet.OperationProgress.0.ErrorMsg"),
+ *		the value as text, JSON text for objects and arrays, or NULL when
+ *		absent.  Returns false if the body is not a JSON object.
+ */
+bool
+ecs_decode_object(const char *body, size_t len, const char *const *paths,
+				  int npaths, char **values)
+{
+	json_object *root = parse_body(body, len);
+	int			i;
+
+	if (root == NULL)
+		return false;
+	PG_TRY();
+	{
+		for (i = 0; i < npaths; i++)
+		{
+			char	   *path = pstrdup(paths[i]);
+			char	   *part;
+			char	   *save = NULL;
+			json_object *v = root;
+
+			for (part = strtok_r(path, ".", &save); part != NULL && v != NULL;
+				 part = strtok_r(NULL, ".", &save))
+			{
+				if (json_object_is_type(v, json_type_array))
+				{
+					char	   *end;
+					long		idx = strtol(part, &end, 10);
+
+					v = (*end == '\0' && idx >= 0 &&
+						 (size_t) idx < json_object_array_length(v)) ?
+						json_object_array_get_idx(v, idx) : NULL;
+				}
+				else
+					v = member(v, part);
+			}
+			values[i] = v ? scalar_text(v) : NULL;
+			pfree(path);
+		}
+	}
+	PG_FINALLY();
+	{
+		json_object_put(root);
+	}
+	PG_END_TRY();
+	return true;
+}

@@ -222,6 +222,18 @@ typedef struct EcsFanout EcsFanout;
 /* in ecs_image_fdw.c */
 extern bool ecs_pushdown_enabled;
 
+/* in functions.c */
+extern EcsConfig *ecs_function_config(const char *name);
+extern void ecs_modify_image_attribute(const EcsConfig *config,
+									   const char *region,
+									   const char *image_id, const char *name,
+									   const char *description,
+									   const char *family,
+									   const char *boot_mode,
+									   const char *status);
+extern void ecs_delete_image_call(const EcsConfig *config, const char *region,
+								  const char *image_id, bool force);
+
 /* in option.c */
 extern EcsConfig *ecs_option_config_for_server(Oid serverid, Oid userid);
 extern EcsConfig *ecs_option_config_for_table(Oid foreigntableid, Oid userid);
@@ -249,6 +261,11 @@ extern int	ecs_api_errcode(const EcsApiError *err);
 extern int	ecs_api_errdetail(const EcsApiError *err);
 extern int	ecs_api_errhint(const EcsApiError *err);
 extern long ecs_api_backoff_ms(int attempt);
+extern char *ecs_api_call(const EcsConfig *config, bool oos,
+						  const char *region, const char *action,
+						  const EcsParams *params, EcsApiError *err,
+						  int *attempts);
+extern void ecs_api_sleep(long ms);
 
 /* in fanout.c */
 extern EcsFanout *ecs_fanout_begin(const EcsConfig *config,
@@ -286,5 +303,8 @@ extern bool ecs_decode_page(const char *body, size_t len,
 							const char *list_name, const char *item_name,
 							const EcsField *fields, int nfields,
 							const EcsParams *request, EcsPage *page);
+extern bool ecs_decode_object(const char *body, size_t len,
+							  const char *const *paths, int npaths,
+							  char **values);
 
 #endif							/* ECS_IMAGE_FDW_H */

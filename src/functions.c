@@ -1,0 +1,1255 @@
+/*-------------------------------------------------------------------------
+ *
+ * functions.c
+ *		  SQL functions for the custom image lifecycle: create, import,
+ *		  copy, cancel a copy, share, unshare, export, modify, delete, update
+ *		  through OOS, and wait for an image, a task or an execution.
+ *
+ * Each function checks its arguments before anything is sent, finds the
+ * server (the only one of the wrapper when none is named), checks the
+ * caller's USAGE on it and uses the caller's user mapping.  Calls that
+ * create something carry a ClientToken (the caller's, or one made per
+ * call), so the retry of a call whose answer was lost returns the same
+ * resource instead of making a second one.  A change drops the cached
+ * listings of the regions it touched.  These calls act at once: a ROLLBACK
+ * does not undo them.
+ *
+ * Copyright (c) 2026, ecs_image_fdw developers
+ *
+ * IDENTIFICATION
+ *		  src/functions.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <ctype.h>
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/pg_foreign_server.h"
+#include "catalog/pg_type.h"
+#include "datatype/timestamp.h"
+#include "foreign/foreign.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/numeric.h"
+#include "utils/timestamp.h"
+
+#include "ecs_image_fdw.h"
+
+/* Accounts per ModifyImageSharePermission call (the API ignores more) */
+#define SHARE_BATCH 10
+
+/* Longest pause between two polls of a wait */
+#define MAX_POLL_MS 10000
+
+/* How long wait => true waits */
+#define WAIT_TIMEOUT_MS (3L * 3600 * 1000)
+
+#define ALL_IMAGE_STATUSES "Creating,Waiting,Available,UnAvailable,CreateFailed,Deprecated"
+
+/* Raise the ERROR for a failed API call, with a literal message format */
+#define API_ERROR(err, ...) \
+	ereport(ERROR, \
+			(errcode(ecs_api_errcode(err)), errmsg(__VA_ARGS__), \
+			 ecs_api_errdetail(err), ecs_api_errhint(err)))
+
+PG_FUNCTION_INFO_V1(ecs_create_image);
+PG_FUNCTION_INFO_V1(ecs_import_image);
+PG_FUNCTION_INFO_V1(ecs_copy_image);
+PG_FUNCTION_INFO_V1(ecs_cancel_copy_image);
+PG_FUNCTION_INFO_V1(ecs_share_image);
+PG_FUNCTION_INFO_V1(ecs_unshare_image);
+PG_FUNCTION_INFO_V1(ecs_export_image);
+PG_FUNCTION_INFO_V1(ecs_modify_image);
+PG_FUNCTION_INFO_V1(ecs_delete_image);
+PG_FUNCTION_INFO_V1(ecs_update_image);
+PG_FUNCTION_INFO_V1(ecs_wait_image);
+PG_FUNCTION_INFO_V1(ecs_wait_task);
+PG_FUNCTION_INFO_V1(ecs_wait_execution);
+
+static char *arg_text(FunctionCallInfo fcinfo, int n);
+static char *server_arg(FunctionCallInfo fcinfo, int n);
+static char *required_text(FunctionCallInfo fcinfo, int n, const char *name);
+static char *region_arg(FunctionCallInfo fcinfo, int n, const char *name);
+static long timeout_arg(FunctionCallInfo fcinfo, int n);
+static void add_param(EcsParams *params, const char *name, const char *value);
+static void add_tags(EcsParams *params, const char *prefix, Jsonb *tags);
+static void add_disks(EcsParams *params, Jsonb *disks);
+static List *flat_object(Jsonb *jb, const char *what);
+static char *client_token(FunctionCallInfo fcinfo, int n);
+static char *answer_field(const char *body, const char *path,
+						  const char *what);
+static void share(FunctionCallInfo fcinfo, bool add);
+static void check_changes(const char *image_id, const char *name,
+						  const char *description, const char *family,
+						  const char *boot_mode, const char *status);
+static char *wait_image(const EcsConfig *config, const char *region,
+						const char *image_id, const char *target,
+						long timeout_ms);
+static char *wait_task(const EcsConfig *config, const char *region,
+					   const char *task_id, long timeout_ms);
+
+/*
+ * ecs_function_config
+ *		The configuration for a call: the named server, or the wrapper's
+ *		only server when name is NULL; the caller must have USAGE on it and
+ *		a user mapping.
+ */
+EcsConfig *
+ecs_function_config(const char *name)
+{
+	ForeignDataWrapper *fdw = GetForeignDataWrapperByName("ecs_image_fdw", false);
+	ForeignServer *server = NULL;
+	AclResult	aclresult;
+
+	if (name != NULL)
+	{
+		server = GetForeignServerByName(name, false);
+		if (server->fdwid != fdw->fdwid)
+			ereport(ERROR,
+					(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+					 errmsg("server \"%s\" does not use foreign data wrapper \"%s\"",
+							name, fdw->fdwname)));
+	}
+	else
+	{
+		Relation	rel = table_open(ForeignServerRelationId, AccessShareLock);
+		SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+		HeapTuple	tuple;
+		StringInfoData names;
+		int			n = 0;
+		Oid			found = InvalidOid;
+
+		initStringInfo(&names);
+		while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+		{
+			Form_pg_foreign_server srv = (Form_pg_foreign_server) GETSTRUCT(tuple);
+
+			if (srv->srvfdw != fdw->fdwid)
+				continue;
+			appendStringInfo(&names, "%s%s", n > 0 ? ", " : "",
+							 quote_identifier(NameStr(srv->srvname)));
+			found = srv->oid;
+			n++;
+		}
+		systable_endscan(scan);
+		table_close(rel, AccessShareLock);
+
+		if (n == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("foreign data wrapper \"%s\" has no server",
+							fdw->fdwname),
+					 errhint("Create one with CREATE SERVER ... FOREIGN DATA WRAPPER ecs_image_fdw.")));
+		if (n > 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_AMBIGUOUS_PARAMETER),
+					 errmsg("foreign data wrapper \"%s\" has more than one server",
+							fdw->fdwname),
+					 errhint("Name one with the argument server => ...; the servers are %s.",
+							 names.data)));
+		server = GetForeignServer(found);
+	}
+
+	aclresult = pg_foreign_server_aclcheck(server->serverid, GetUserId(), ACL_USAGE);
+	if (aclresult != ACLCHECK_OK)
+		aclcheck_error(aclresult, OBJECT_FOREIGN_SERVER, server->servername);
+	return ecs_option_config_for_server(server->serverid, GetUserId());
+}
+
+/*
+ * arg_text
+ *		Argument n as a C string, or NULL.
+ */
+static char *
+arg_text(FunctionCallInfo fcinfo, int n)
+{
+	if (PG_NARGS() <= n || PG_ARGISNULL(n))
+		return NULL;
+	return text_to_cstring(PG_GETARG_TEXT_PP(n));
+}
+
+/*
+ * server_arg
+ *		The server name argument n, or NULL.
+ */
+static char *
+server_arg(FunctionCallInfo fcinfo, int n)
+{
+	if (PG_NARGS() <= n || PG_ARGISNULL(n))
+		return NULL;
+	return pstrdup(NameStr(*PG_GETARG_NAME(n)));
+}
+
+/*
+ * required_text
+ *		Argument n, which must be given and not empty.
+ */
+static char *
+required_text(FunctionCallInfo fcinfo, int n, const char *name)
+{
+	char	   *value = arg_text(fcinfo, n);
+
+	if (value == NULL || value[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("argument \"%s\" must not be null or empty", name)));
+	return value;
+}
+
+/*
+ * region_arg
+ *		A region id argument.
+ */
+static char *
+region_arg(FunctionCallInfo fcinfo, int n, const char *name)
+{
+	char	   *region = required_text(fcinfo, n, name);
+	const char *p;
+
+	for (p = region; *p; p++)
+	{
+		if (!(islower((unsigned char) *p) || isdigit((unsigned char) *p) || *p == '-'))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid region id \"%s\"", region),
+					 errhint("Region ids look like \"cn-hangzhou\".")));
+	}
+	return region;
+}
+
+/*
+ * timeout_arg
+ *		A positive interval argument, in milliseconds.
+ */
+static long
+timeout_arg(FunctionCallInfo fcinfo, int n)
+{
+	Interval   *iv;
+	double		ms;
+
+	if (PG_ARGISNULL(n))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("argument \"timeout\" must not be null")));
+	iv = PG_GETARG_INTERVAL_P(n);
+	ms = (double) iv->time / 1000.0 +
+		((double) iv->day + (double) iv->month * DAYS_PER_MONTH) * (USECS_PER_DAY / 1000.0);
+	if (ms <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("timeout must be positive")));
+	return (long) Min(ms, (double) LONG_MAX / 2);
+}
+
+/*
+ * add_param
+ *		Add a parameter unless its value is NULL.
+ */
+static void
+add_param(EcsParams *params, const char *name, const char *value)
+{
+	if (value != NULL)
+		ecs_params_add(params, name, value);
+}
+
+/*
+ * flat_object
+ *		The members of a JSON object whose values are all scalars, as a list
+ *		of alternating key and value strings (JSON null gives NULL).
+ */
+static List *
+flat_object(Jsonb *jb, const char *what)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	List	   *result = NIL;
+
+	if (!JB_ROOT_IS_OBJECT(jb) || JB_ROOT_IS_SCALAR(jb))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a JSON object", what)));
+	it = JsonbIteratorInit(&jb->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY)
+			result = lappend(result, pnstrdup(v.val.string.val, v.val.string.len));
+		else if (tok == WJB_VALUE)
+		{
+			switch (v.type)
+			{
+				case jbvString:
+					result = lappend(result, pnstrdup(v.val.string.val, v.val.string.len));
+					break;
+				case jbvNumeric:
+					result = lappend(result,
+									 DatumGetCString(DirectFunctionCall1(numeric_out,
+																		 NumericGetDatum(v.val.numeric))));
+					break;
+				case jbvBool:
+					result = lappend(result, pstrdup(v.val.boolean ? "true" : "false"));
+					break;
+				case jbvNull:
+					result = lappend(result, NULL);
+					break;
+				default:
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("%s must have only scalar values", what)));
+			}
+		}
+	}
+	return result;
+}
+
+/*
+ * add_tags
+ *		{"key": "value", ...} as prefix.N.Key and prefix.N.Value.
+ */
+static void
+add_tags(EcsParams *params, const char *prefix, Jsonb *tags)
+{
+	List	   *kv = flat_object(tags, "tags");
+	ListCell   *lc;
+	int			n = 0;
+
+	if (list_length(kv) / 2 > 20)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("an image can have at most 20 tags")));
+	for (lc = list_head(kv); lc != NULL; lc = lnext(kv, lnext(kv, lc)))
+	{
+		char	   *value = lfirst(lnext(kv, lc));
+
+		n++;
+		ecs_params_add(params, psprintf("%s.%d.Key", prefix, n), lfirst(lc));
+		ecs_params_add(params, psprintf("%s.%d.Value", prefix, n),
+					   value ? value : "");
+	}
+}
+
+/*
+ * add_disks
+ *		[{"snapshot_id": ..., "size": ..., "disk_type": ..., "device": ...}]
+ *		as DiskDeviceMapping.N.*.
+ */
+static void
+add_disks(EcsParams *params, Jsonb *disks)
+{
+	static const char *const keys[][2] = {
+		{"snapshot_id", "SnapshotId"}, {"size", "Size"},
+		{"disk_type", "DiskType"}, {"device", "Device"}, {NULL, NULL}
+	};
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	int			n = 0;
+
+	if (!JB_ROOT_IS_ARRAY(disks) || JB_ROOT_IS_SCALAR(disks) ||
+		JB_ROOT_COUNT(disks) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("disk_device_mappings must be a non-empty JSON array of objects")));
+	if (JB_ROOT_COUNT(disks) > 17)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("disk_device_mappings can have at most 17 disks")));
+
+	it = JsonbIteratorInit(&disks->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		List	   *kv;
+		ListCell   *lc;
+
+		if (tok != WJB_ELEM)
+			continue;
+		if (v.type != jbvBinary)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("disk_device_mappings must be a non-empty JSON array of objects")));
+		kv = flat_object(JsonbValueToJsonb(&v), "each disk of disk_device_mappings");
+		n++;
+		for (lc = list_head(kv); lc != NULL; lc = lnext(kv, lnext(kv, lc)))
+		{
+			const char *key = lfirst(lc);
+			const char *value = lfirst(lnext(kv, lc));
+			int			i;
+
+			for (i = 0; keys[i][0] != NULL; i++)
+			{
+				if (strcmp(keys[i][0], key) == 0)
+					break;
+			}
+			if (keys[i][0] == NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("unknown key \"%s\" in disk_device_mappings", key),
+						 errhint("The keys are snapshot_id, size, disk_type and device.")));
+			if (value != NULL)
+				ecs_params_add(params,
+							   psprintf("DiskDeviceMapping.%d.%s", n, keys[i][1]),
+							   value);
+		}
+	}
+}
+
+/*
+ * client_token
+ *		The caller's ClientToken, or a new one for this call (reused by its
+ *		retries).
+ */
+static char *
+client_token(FunctionCallInfo fcinfo, int n)
+{
+	char	   *token = arg_text(fcinfo, n);
+	char		nonce[ECS_NONCE_LEN + 1];
+	const char *p;
+
+	if (token == NULL)
+	{
+		ecs_make_nonce(nonce);
+		return psprintf("ecs-image-fdw-%s", nonce);
+	}
+	if (token[0] == '\0' || strlen(token) > 64)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("client_token must have 1 to 64 characters")));
+	for (p = token; *p; p++)
+	{
+		if (!isprint((unsigned char) *p) || (unsigned char) *p > 127)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("client_token must be printable ASCII")));
+	}
+	return token;
+}
+
+/*
+ * answer_field
+ *		One field of a good answer, which must be there.
+ */
+static char *
+answer_field(const char *body, const char *path, const char *what)
+{
+	char	   *value = NULL;
+
+	if (!ecs_decode_object(body, strlen(body), &path, 1, &value) ||
+		value == NULL || value[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
+				 errmsg("the answer to %s has no %s", what, path)));
+	return value;
+}
+
+/*
+ * ecs_create_image
+ *		CreateImage from an instance, a snapshot or disk mappings; returns
+ *		the new image id.
+ */
+Datum
+ecs_create_image(PG_FUNCTION_ARGS)
+{
+	char	   *region = region_arg(fcinfo, 0, "region_id");
+	char	   *instance_id = arg_text(fcinfo, 1);
+	char	   *snapshot_id = arg_text(fcinfo, 2);
+	bool		wait = !PG_ARGISNULL(14) && PG_GETARG_BOOL(14);
+	EcsParams	params = {0};
+	EcsConfig  *config;
+	EcsApiError err;
+	char	   *body;
+	char	   *image_id;
+	int			sources = (instance_id != NULL) + (snapshot_id != NULL) + !PG_ARGISNULL(3);
+
+	if (sources == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("an image needs a source"),
+				 errhint("Give one of instance_id, snapshot_id or disk_device_mappings.")));
+	if (sources > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("an image can have only one source"),
+				 errhint("Give only one of instance_id, snapshot_id or disk_device_mappings.")));
+
+	ecs_params_add(&params, "RegionId", region);
+	add_param(&params, "InstanceId", instance_id);
+	add_param(&params, "SnapshotId", snapshot_id);
+	if (!PG_ARGISNULL(3))
+		add_disks(&params, PG_GETARG_JSONB_P(3));
+	add_param(&params, "ImageName", arg_text(fcinfo, 4));
+	add_param(&params, "Description", arg_text(fcinfo, 5));
+	add_param(&params, "ImageFamily", arg_text(fcinfo, 6));
+	add_param(&params, "ImageVersion", arg_text(fcinfo, 7));
+	add_param(&params, "Architecture", arg_text(fcinfo, 8));
+	add_param(&params, "Platform", arg_text(fcinfo, 9));
+	add_param(&params, "BootMode", arg_text(fcinfo, 10));
+	add_param(&params, "ResourceGroupId", arg_text(fcinfo, 11));
+	if (!PG_ARGISNULL(12))
+		add_tags(&params, "Tag", PG_GETARG_JSONB_P(12));
+	ecs_params_add(&params, "ClientToken", client_token(fcinfo, 13));
+
+	config = ecs_function_config(server_arg(fcinfo, 15));
+	body = ecs_api_call(config, false, region, "CreateImage", &params, &err, NULL);
+	ecs_cache_invalidate(config->serverid, region);
+	if (body == NULL)
+		API_ERROR(&err, "could not create an image in region \"%s\"", region);
+	image_id = answer_field(body, "ImageId", "CreateImage");
+	if (wait)
+		wait_image(config, region, image_id, "Available", WAIT_TIMEOUT_MS);
+	PG_RETURN_TEXT_P(cstring_to_text(image_id));
+}
+
+/*
+ * ecs_import_image
+ *		ImportImage from an OSS object; returns the new image id.
+ */
+Datum
+ecs_import_image(PG_FUNCTION_ARGS)
+{
+	char	   *region = region_arg(fcinfo, 0, "region_id");
+	char	   *bucket = required_text(fcinfo, 1, "oss_bucket");
+	char	   *object = required_text(fcinfo, 2, "oss_object");
+	bool		wait = !PG_ARGISNULL(14) && PG_GETARG_BOOL(14);
+	EcsParams	params = {0};
+	EcsConfig  *config;
+	EcsApiError err;
+	char	   *body;
+	char	   *image_id;
+
+	ecs_params_add(&params, "RegionId", region);
+	ecs_params_add(&params, "DiskDeviceMapping.1.OSSBucket", bucket);
+	ecs_params_add(&params, "DiskDeviceMapping.1.OSSObject", object);
+	add_param(&params, "ImageName", arg_text(fcinfo, 3));
+	add_param(&params, "Architecture", arg_text(fcinfo, 4));
+	add_param(&params, "OSType", arg_text(fcinfo, 5));
+	add_param(&params, "Platform", arg_text(fcinfo, 6));
+	add_param(&params, "DiskDeviceMapping.1.Format", arg_text(fcinfo, 7));
+	if (!PG_ARGISNULL(8))
+	{
+		int32		size = PG_GETARG_INT32(8);
+
+		if (size < 1 || size > 2048)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("disk_image_size must be between 1 and 2048 GiB")));
+		ecs_params_add(&params, "DiskDeviceMapping.1.DiskImageSize",
+					   psprintf("%d", size));
+	}
+	add_param(&params, "BootMode", arg_text(fcinfo, 9));
+	add_param(&params, "LicenseType", arg_text(fcinfo, 10));
+	add_param(&params, "Description", arg_text(fcinfo, 11));
+	add_param(&params, "RoleName", arg_text(fcinfo, 12));
+	ecs_params_add(&params, "ClientToken", client_token(fcinfo, 13));
+
+	config = ecs_function_config(server_arg(fcinfo, 15));
+	body = ecs_api_call(config, false, region, "ImportImage", &params, &err, NULL);
+	ecs_cache_invalidate(config->serverid, region);
+	if (body == NULL)
+		API_ERROR(&err, "could not import an image in region \"%s\"", region);
+	image_id = answer_field(body, "ImageId", "ImportImage");
+	if (wait)
+		wait_image(config, region, image_id, "Available", WAIT_TIMEOUT_MS);
+	PG_RETURN_TEXT_P(cstring_to_text(image_id));
+}
+
+/*
+ * ecs_copy_image
+ *		CopyImage to another region; returns the new image id there.
+ */
+Datum
+ecs_copy_image(PG_FUNCTION_ARGS)
+{
+	char	   *region = region_arg(fcinfo, 0, "region_id");
+	char	   *image_id = required_text(fcinfo, 1, "image_id");
+	char	   *destination = region_arg(fcinfo, 2, "destination_region_id");
+	bool		wait = !PG_ARGISNULL(9) && PG_GETARG_BOOL(9);
+	EcsParams	params = {0};
+	EcsConfig  *config;
+	EcsApiError err;
+	char	   *body;
+	char	   *copy_id;
+
+	if (!PG_ARGISNULL(6) && (PG_ARGISNULL(5) || !PG_GETARG_BOOL(5)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("kms_key_id needs encrypted => true")));
+
+	ecs_params_add(&params, "RegionId", region);
+	ecs_params_add(&params, "ImageId", image_id);
+	ecs_params_add(&params, "DestinationRegionId", destination);
+	add_param(&params, "DestinationImageName", arg_text(fcinfo, 3));
+	add_param(&params, "DestinationDescription", arg_text(fcinfo, 4));
+	if (!PG_ARGISNULL(5))
+		ecs_params_add(&params, "Encrypted", PG_GETARG_BOOL(5) ? "true" : "false");
+	add_param(&params, "KMSKeyId", arg_text(fcinfo, 6));
+	if (!PG_ARGISNULL(7))
+		add_tags(&params, "Tag", PG_GETARG_JSONB_P(7));
+	ecs_params_add(&params, "ClientToken", client_token(fcinfo, 8));
+
+	config = ecs_function_config(server_arg(fcinfo, 10));
+	body = ecs_api_call(config, false, region, "CopyImage", &params, &err, NULL);
+	ecs_cache_invalidate(config->serverid, destination);
+	if (body == NULL)
+		API_ERROR(&err, "could not copy image \"%s\" to region \"%s\"",
+				  image_id, destination);
+	copy_id = answer_field(body, "ImageId", "CopyImage");
+	if (wait)
+		wait_image(config, destination, copy_id, "Available", WAIT_TIMEOUT_MS);
+	PG_RETURN_TEXT_P(cstring_to_text(copy_id));
+}
+
+/*
+ * ecs_cancel_copy_image
+ *		CancelCopyImage: region_id and image_id are those of the copy.
+ */
+Datum
+ecs_cancel_copy_image(PG_FUNCTION_ARGS)
+{
+	char	   *region = region_arg(fcinfo, 0, "region_id");
+	char	   *image_id = required_text(fcinfo, 1, "image_id");
+	EcsParams	params = {0};
+	EcsConfig  *config = ecs_function_config(server_arg(fcinfo, 2));
+	EcsApiError err;
+
+	ecs_params_add(&params, "RegionId", region);
+	ecs_params_add(&params, "ImageId", image_id);
+	if (ecs_api_call(config, false, region, "CancelCopyImage", &params, &err,
+					 NULL) == NULL)
+	{
+		ecs_cache_invalidate(config->serverid, region);
+		API_ERROR(&err, "could not cancel the copy to image \"%s\"", image_id);
+	}
+	ecs_cache_invalidate(config->serverid, region);
+	PG_RETURN_VOID();
+}
+
+/*
+ * share
+ *		ModifyImageSharePermission with AddAccount.N or RemoveAccount.N, ten
+ *		accounts per call (the API ignores more).
+ */
+static void
+share(FunctionCallInfo fcinfo, bool add)
+{
+	char	   *region = region_arg(fcinfo, 0, "region_id");
+	char	   *image_id = required_text(fcinfo, 1, "image_id");
+	ArrayType  *array;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	int			i;
+	EcsConfig  *config;
+
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("argument \"account_ids\" must not be null")));
+	array = PG_GETARG_ARRAYTYPE_P(2);
+	if (ARR_NDIM(array) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("account_ids must be a one-dimensional array")));
+	deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	if (n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("account_ids must not be empty")));
+	for (i = 0; i < n; i++)
+	{
+		char	   *id;
+		const char *p;
+
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("account_ids must not contain nulls")));
+		id = TextDatumGetCString(elems[i]);
+		for (p = id; *p; p++)
+		{
+			if (!isdigit((unsigned char) *p))
+				break;
+		}
+		if (*p != '\0' || p == id)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid account id \"%s\"", id),
+					 errhint("Account ids are numbers, such as 1234567890123456.")));
+	}
+
+	config = ecs_function_config(server_arg(fcinfo, 3));
+	for (i = 0; i < n; i += SHARE_BATCH)
+	{
+		EcsParams	params = {0};
+		EcsApiError err;
+		int			j;
+
+		ecs_params_add(&params, "RegionId", region);
+		ecs_params_add(&params, "ImageId", image_id);
+		for (j = i; j < n && j < i + SHARE_BATCH; j++)
+			ecs_params_add(&params,
+						   psprintf("%s.%d", add ? "AddAccount" : "RemoveAccount",
+									j - i + 1),
+						   TextDatumGetCString(elems[j]));
+		if (ecs_api_call(config, false, region, "ModifyImageSharePermission",
+						 &params, &err, NULL) == NULL)
+		{
+			ecs_cache_invalidate(config->serverid, region);
+			ereport(ERROR,
+					(errcode(ecs_api_errcode(&err)),
+					 add ? errmsg("could not share image \"%s\"", image_id) :
+					 errmsg("could not stop sharing image \"%s\"", image_id),
+					 ecs_api_errdetail(&err),
+					 i > 0 ?
+					 errhint("The first %d of the %d accounts were done before the error; calls go in batches of %d.",
+							 i, n, SHARE_BATCH) :
+					 ecs_api_errhint(&err)));
+		}
+	}
+	ecs_cache_invalidate(config->serverid, region);
+}
+
+/*
+ * ecs_share_image
+ *		Share an image with accounts.
+ */
+Datum
+ecs_share_image(PG_FUNCTION_ARGS)
+{
+	share(fcinfo, true);
+	PG_RETURN_VOID();
+}
+
+/*
+ * ecs_unshare_image
+ *		Stop sharing an image with accounts.
+ */
+Datum
+ecs_unshare_image(PG_FUNCTION_ARGS)
+{
+	share(fcinfo, false);
+	PG_RETURN_VOID();
+}
+
+/*
+ * ecs_export_image
+ *		ExportImage to OSS; returns the task id.
+ */
+Datum
+ecs_export_image(PG_FUNCTION_ARGS)
+{
+	char	   *region = region_arg(fcinfo, 0, "region_id");
+	char	   *image_id = required_text(fcinfo, 1, "image_id");
+	char	   *bucket = required_text(fcinfo, 2, "oss_bucket");
+	bool		wait = !PG_ARGISNULL(6) && PG_GETARG_BOOL(6);
+	EcsParams	params = {0};
+	EcsConfig  *config;
+	EcsApiError err;
+	char	   *body;
+	char	   *task_id;
+
+	ecs_params_add(&params, "RegionId", region);
+	ecs_params_add(&params, "ImageId", image_id);
+	ecs_params_add(&params, "OSSBucket", bucket);
+	add_param(&params, "OSSPrefix", arg_text(fcinfo, 3));
+	add_param(&params, "ImageFormat", arg_text(fcinfo, 4));
+	add_param(&params, "RoleName", arg_text(fcinfo, 5));
+
+	config = ecs_function_config(server_arg(fcinfo, 7));
+	body = ecs_api_call(config, false, region, "ExportImage", &params, &err, NULL);
+	ecs_cache_invalidate(config->serverid, region);
+	if (body == NULL)
+		API_ERROR(&err, "could not export image \"%s\"", image_id);
+	task_id = answer_field(body, "TaskId", "ExportImage");
+	if (wait)
+		wait_task(config, region, task_id, WAIT_TIMEOUT_MS);
+	PG_RETURN_TEXT_P(cstring_to_text(task_id));
+}
+
+/*
+ * check_changes
+ *		A modification must change something.
+ */
+static void
+check_changes(const char *image_id, const char *name, const char *description,
+			  const char *family, const char *boot_mode, const char *status)
+{
+	if (!name && !description && !family && !boot_mode && !status)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("nothing to change in image \"%s\"", image_id),
+				 errhint("Give at least one of image_name, description, image_family, boot_mode or status.")));
+}
+
+/*
+ * ecs_modify_image_attribute
+ *		ModifyImageAttribute with the given fields (NULL leaves a field as
+ *		it is); also used by UPDATE on the images table.
+ */
+void
+ecs_modify_image_attribute(const EcsConfig *config, const char *region,
+						   const char *image_id, const char *name,
+						   const char *description, const char *family,
+						   const char *boot_mode, const char *status)
+{
+	EcsParams	params = {0};
+	EcsApiError err;
+
+	check_changes(image_id, name, description, family, boot_mode, status);
+	ecs_params_add(&params, "RegionId", region);
+	ecs_params_add(&params, "ImageId", image_id);
+	add_param(&params, "ImageName", name);
+	add_param(&params, "Description", description);
+	add_param(&params, "ImageFamily", family);
+	add_param(&params, "BootMode", boot_mode);
+	add_param(&params, "Status", status);
+	if (ecs_api_call(config, false, region, "ModifyImageAttribute", &params,
+					 &err, NULL) == NULL)
+	{
+		ecs_cache_invalidate(config->serverid, region);
+		API_ERROR(&err, "could not modify image \"%s\"", image_id);
+	}
+	ecs_cache_invalidate(config->serverid, region);
+}
+
+/*
+ * ecs_modify_image
+ *		SQL wrapper of ecs_modify_image_attribute.
+ */
+Datum
+ecs_modify_image(PG_FUNCTION_ARGS)
+{
+	char	   *region = region_arg(fcinfo, 0, "region_id");
+	char	   *image_id = required_text(fcinfo, 1, "image_id");
+	char	   *name = arg_text(fcinfo, 2);
+	char	   *description = arg_text(fcinfo, 3);
+	char	   *family = arg_text(fcinfo, 4);
+	char	   *boot_mode = arg_text(fcinfo, 5);
+	char	   *status = arg_text(fcinfo, 6);
+
+	check_changes(image_id, name, description, family, boot_mode, status);
+	ecs_modify_image_attribute(ecs_function_config(server_arg(fcinfo, 7)),
+							   region, image_id, name, description, family,
+							   boot_mode, status);
+	PG_RETURN_VOID();
+}
+
+/*
+ * ecs_delete_image_call
+ *		DeleteImage; also used by DELETE on the images table.  An image
+ *		that is gone when a retry arrives was deleted by the first attempt.
+ */
+void
+ecs_delete_image_call(const EcsConfig *config, const char *region,
+					  const char *image_id, bool force)
+{
+	EcsParams	params = {0};
+	EcsApiError err;
+	int			attempts;
+
+	ecs_params_add(&params, "RegionId", region);
+	ecs_params_add(&params, "ImageId", image_id);
+	if (force)
+		ecs_params_add(&params, "Force", "true");
+	if (ecs_api_call(config, false, region, "DeleteImage", &params, &err,
+					 &attempts) == NULL &&
+		!(attempts > 1 && err.code != NULL &&
+		  strcmp(err.code, "InvalidImageId.NotFound") == 0))
+	{
+		ecs_cache_invalidate(config->serverid, region);
+		API_ERROR(&err, "could not delete image \"%s\"", image_id);
+	}
+	ecs_cache_invalidate(config->serverid, region);
+}
+
+/*
+ * ecs_delete_image
+ *		SQL wrapper of ecs_delete_image_call.
+ */
+Datum
+ecs_delete_image(PG_FUNCTION_ARGS)
+{
+	char	   *region = region_arg(fcinfo, 0, "region_id");
+	char	   *image_id = required_text(fcinfo, 1, "image_id");
+	bool		force = !PG_ARGISNULL(2) && PG_GETARG_BOOL(2);
+
+	ecs_delete_image_call(ecs_function_config(server_arg(fcinfo, 3)), region,
+						  image_id, force);
+	PG_RETURN_VOID();
+}
+
+/*
+ * ecs_update_image
+ *		Start the OOS template ACS-ECS-UpdateImage, which boots the source
+ *		image, runs the command and makes a new image of the result;
+ *		returns the execution id (see ecs_wait_execution).
+ */
+Datum
+ecs_update_image(PG_FUNCTION_ARGS)
+{
+	static const struct
+	{
+		int			arg;
+		const char *name;
+		bool		number;
+	}			template_args[] = {
+		{1, "sourceImageId", false}, {2, "instanceType", false},
+		{3, "commandContent", false}, {4, "targetImageName", false},
+		{5, "securityGroupId", false}, {6, "vSwitchId", false},
+		{7, "zoneId", false}, {8, "systemDiskCategory", false},
+		{9, "internetMaxBandwidthOut", true}, {10, "timeout", true},
+		{0, NULL, false}
+	};
+	char	   *region = region_arg(fcinfo, 0, "region_id");
+	char	   *source = required_text(fcinfo, 1, "source_image_id");
+	EcsParams	params = {0};
+	StringInfoData json;
+	EcsConfig  *config;
+	EcsApiError err;
+	char	   *body;
+	int			i;
+
+	(void) required_text(fcinfo, 2, "instance_type");
+	(void) required_text(fcinfo, 3, "command_content");
+
+	initStringInfo(&json);
+	appendStringInfoChar(&json, '{');
+	for (i = 0; template_args[i].name != NULL; i++)
+	{
+		int			n = template_args[i].arg;
+
+		if (PG_ARGISNULL(n))
+			continue;
+		if (json.len > 1)
+			appendStringInfoChar(&json, ',');
+		escape_json(&json, template_args[i].name);
+		appendStringInfoChar(&json, ':');
+		if (template_args[i].number)
+		{
+			int32		v = PG_GETARG_INT32(n);
+
+			if (v < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("%s must not be negative", template_args[i].name)));
+			appendStringInfo(&json, "%d", v);
+		}
+		else
+			escape_json(&json, text_to_cstring(PG_GETARG_TEXT_PP(n)));
+	}
+	if (!PG_ARGISNULL(11))
+	{
+		List	   *kv = flat_object(PG_GETARG_JSONB_P(11), "tags");
+		ListCell   *lc;
+
+		appendStringInfoString(&json, ",\"tags\":[");
+		for (lc = list_head(kv); lc != NULL; lc = lnext(kv, lnext(kv, lc)))
+		{
+			char	   *value = lfirst(lnext(kv, lc));
+
+			if (lc != list_head(kv))
+				appendStringInfoChar(&json, ',');
+			appendStringInfoString(&json, "{\"Key\":");
+			escape_json(&json, lfirst(lc));
+			appendStringInfoString(&json, ",\"Value\":");
+			escape_json(&json, value ? value : "");
+			appendStringInfoChar(&json, '}');
+		}
+		appendStringInfoChar(&json, ']');
+	}
+	appendStringInfoChar(&json, '}');
+
+	ecs_params_add(&params, "RegionId", region);
+	ecs_params_add(&params, "TemplateName", "ACS-ECS-UpdateImage");
+	ecs_params_add(&params, "Parameters", json.data);
+	ecs_params_add(&params, "Mode", "Automatic");
+	ecs_params_add(&params, "SafetyCheck", "Skip");
+	ecs_params_add(&params, "ClientToken", client_token(fcinfo, 12));
+
+	config = ecs_function_config(server_arg(fcinfo, 13));
+	body = ecs_api_call(config, true, region, "StartExecution", &params, &err, NULL);
+	if (body == NULL)
+		API_ERROR(&err, "could not start the update of image \"%s\"", source);
+	PG_RETURN_TEXT_P(cstring_to_text(answer_field(body, "Execution.ExecutionId",
+												  "StartExecution")));
+}
+
+/*
+ * next_poll_ms
+ *		The pause before poll number n of a wait, within the time left.
+ */
+static long
+next_poll_ms(int n, TimestampTz deadline)
+{
+	long		ms = 500;
+	long		left = (long) ((deadline - GetCurrentTimestamp()) / 1000);
+	int			i;
+
+	for (i = 0; i < n && ms < MAX_POLL_MS; i++)
+		ms = ms * 3 / 2;
+	return Max(1, Min(Min(ms, MAX_POLL_MS), left));
+}
+
+/*
+ * wait_image
+ *		Poll an image until it has status target; NOTICE when its status or
+ *		progress changes; ERROR when it fails, disappears or the timeout
+ *		passes.  Returns the status.
+ */
+static char *
+wait_image(const EcsConfig *config, const char *region, const char *image_id,
+		   const char *target, long timeout_ms)
+{
+	static const EcsField fields[] = {
+		{"Status", ECS_FIELD_SCALAR}, {"Progress", ECS_FIELD_SCALAR}
+	};
+	TimestampTz deadline = GetCurrentTimestamp() + (TimestampTz) timeout_ms * 1000;
+	char	   *last = NULL;
+	int			n;
+
+	for (n = 0;; n++)
+	{
+		EcsParams	params = {0};
+		EcsApiError err;
+		EcsPage		page;
+		char	   *body;
+		char	   *status;
+		char	   *seen;
+
+		ecs_params_add(&params, "RegionId", region);
+		ecs_params_add(&params, "ImageId", image_id);
+		ecs_params_add(&params, "Status", ALL_IMAGE_STATUSES);
+		body = ecs_api_call(config, false, region, "DescribeImages", &params,
+							&err, NULL);
+		if (body == NULL)
+			API_ERROR(&err, "could not check image \"%s\" in region \"%s\"",
+					  image_id, region);
+		if (!ecs_decode_page(body, strlen(body), "Images", "Image", fields, 2,
+							 NULL, &page))
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
+					 errmsg("could not check image \"%s\" in region \"%s\"",
+							image_id, region),
+					 errdetail("The answer is not a valid API response.")));
+		if (page.nrows == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("image \"%s\" does not exist in region \"%s\"",
+							image_id, region)));
+		status = page.values[0] ? page.values[0] : "";
+		if (strcmp(status, target) == 0)
+			return status;
+		if (strcmp(status, "CreateFailed") == 0 ||
+			(strcmp(status, "UnAvailable") == 0 && strcmp(target, "Available") == 0))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("image \"%s\" in region \"%s\" is %s",
+							image_id, region, status),
+					 errdetail("It was awaited to become %s.", target)));
+
+		seen = psprintf("%s%s%s%s", status, page.values[1] ? " (" : "",
+						page.values[1] ? page.values[1] : "",
+						page.values[1] ? ")" : "");
+		if (last == NULL || strcmp(last, seen) != 0)
+			ereport(NOTICE,
+					(errmsg("image \"%s\" in region \"%s\" is %s",
+							image_id, region, seen)));
+		last = seen;
+
+		if (GetCurrentTimestamp() >= deadline)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("image \"%s\" in region \"%s\" did not become %s in time",
+							image_id, region, target),
+					 errdetail("It is %s.", seen)));
+		ecs_api_sleep(next_poll_ms(n, deadline));
+	}
+}
+
+/*
+ * ecs_wait_image
+ *		Wait for an image to reach a status (Available by default).
+ */
+Datum
+ecs_wait_image(PG_FUNCTION_ARGS)
+{
+	char	   *region = region_arg(fcinfo, 0, "region_id");
+	char	   *image_id = required_text(fcinfo, 1, "image_id");
+	char	   *status = required_text(fcinfo, 2, "status");
+	long		timeout = timeout_arg(fcinfo, 3);
+	EcsConfig  *config = ecs_function_config(server_arg(fcinfo, 4));
+
+	PG_RETURN_TEXT_P(cstring_to_text(wait_image(config, region, image_id,
+												status, timeout)));
+}
+
+/*
+ * wait_task
+ *		Poll a task until it is Finished; NOTICE on progress; ERROR when it
+ *		fails or the timeout passes.
+ */
+static char *
+wait_task(const EcsConfig *config, const char *region, const char *task_id,
+		  long timeout_ms)
+{
+	static const char *const paths[] = {
+		"TaskStatus", "TaskProcess",
+		"OperationProgressSet.OperationProgress.0.ErrorMsg"
+	};
+	TimestampTz deadline = GetCurrentTimestamp() + (TimestampTz) timeout_ms * 1000;
+	char	   *last = NULL;
+	int			n;
+
+	for (n = 0;; n++)
+	{
+		EcsParams	params = {0};
+		EcsApiError err;
+		char	   *values[3];
+		char	   *body;
+		char	   *seen;
+
+		ecs_params_add(&params, "RegionId", region);
+		ecs_params_add(&params, "TaskId", task_id);
+		body = ecs_api_call(config, false, region, "DescribeTaskAttribute",
+							&params, &err, NULL);
+		if (body == NULL)
+			API_ERROR(&err, "could not check task \"%s\" in region \"%s\"",
+					  task_id, region);
+		if (!ecs_decode_object(body, strlen(body), paths, 3, values) ||
+			values[0] == NULL || values[0][0] == '\0')
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("task \"%s\" does not exist in region \"%s\"",
+							task_id, region)));
+		if (strcmp(values[0], "Finished") == 0)
+			return values[0];
+		if (strcmp(values[0], "Processing") != 0 &&
+			strcmp(values[0], "Waiting") != 0 &&
+			strcmp(values[0], "Pending") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("task \"%s\" in region \"%s\" is %s",
+							task_id, region, values[0]),
+					 values[2] && values[2][0] ?
+					 errdetail_internal("%s", values[2]) : 0));
+
+		seen = psprintf("%s%s%s%s", values[0], values[1] ? " (" : "",
+						values[1] ? values[1] : "", values[1] ? ")" : "");
+		if (last == NULL || strcmp(last, seen) != 0)
+			ereport(NOTICE,
+					(errmsg("task \"%s\" in region \"%s\" is %s",
+							task_id, region, seen)));
+		last = seen;
+
+		if (GetCurrentTimestamp() >= deadline)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("task \"%s\" in region \"%s\" did not finish in time",
+							task_id, region),
+					 errdetail("It is %s.", seen)));
+		ecs_api_sleep(next_poll_ms(n, deadline));
+	}
+}
+
+/*
+ * ecs_wait_task
+ *		Wait for a task to finish.
+ */
+Datum
+ecs_wait_task(PG_FUNCTION_ARGS)
+{
+	char	   *region = region_arg(fcinfo, 0, "region_id");
+	char	   *task_id = required_text(fcinfo, 1, "task_id");
+	long		timeout = timeout_arg(fcinfo, 2);
+	EcsConfig  *config = ecs_function_config(server_arg(fcinfo, 3));
+
+	PG_RETURN_TEXT_P(cstring_to_text(wait_task(config, region, task_id, timeout)));
+}
+
+/*
+ * ecs_wait_execution
+ *		Wait for an OOS execution to succeed; returns its outputs (the new
+ *		image id as "imageId").
+ */
+Datum
+ecs_wait_execution(PG_FUNCTION_ARGS)
+{
+	static const EcsField fields[] = {
+		{"ExecutionId", ECS_FIELD_SCALAR}, {"Status", ECS_FIELD_SCALAR},
+		{"StatusMessage", ECS_FIELD_SCALAR}, {"Outputs", ECS_FIELD_SCALAR}
+	};
+	char	   *region = region_arg(fcinfo, 0, "region_id");
+	char	   *execution_id = required_text(fcinfo, 1, "execution_id");
+	long		timeout = timeout_arg(fcinfo, 2);
+	EcsConfig  *config = ecs_function_config(server_arg(fcinfo, 3));
+	TimestampTz deadline = GetCurrentTimestamp() + (TimestampTz) timeout * 1000;
+	char	   *last = NULL;
+	int			n;
+
+	for (n = 0;; n++)
+	{
+		EcsParams	params = {0};
+		EcsApiError err;
+		EcsPage		page;
+		char	   *body;
+		char	   *status;
+
+		ecs_params_add(&params, "RegionId", region);
+		ecs_params_add(&params, "ExecutionId", execution_id);
+		body = ecs_api_call(config, true, region, "ListExecutions", &params,
+							&err, NULL);
+		if (body == NULL)
+			API_ERROR(&err, "could not check execution \"%s\" in region \"%s\"",
+					  execution_id, region);
+		if (!ecs_decode_page(body, strlen(body), "Executions", "Execution",
+							 fields, 4, NULL, &page))
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
+					 errmsg("could not check execution \"%s\" in region \"%s\"",
+							execution_id, region),
+					 errdetail("The answer is not a valid API response.")));
+		if (page.nrows == 0 || page.values[0] == NULL ||
+			strcmp(page.values[0], execution_id) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("execution \"%s\" does not exist in region \"%s\"",
+							execution_id, region)));
+		status = page.values[1] ? page.values[1] : "";
+		if (strcmp(status, "Success") == 0)
+		{
+			const char *outputs = page.values[3];
+
+			if (outputs == NULL || outputs[0] == '\0')
+				outputs = "{}";
+			PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(outputs)));
+		}
+		if (strcmp(status, "Failed") == 0 || strcmp(status, "Cancelled") == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("execution \"%s\" in region \"%s\" is %s",
+							execution_id, region, status),
+					 page.values[2] && page.values[2][0] ?
+					 errdetail_internal("%s", page.values[2]) : 0));
+		if (last == NULL || strcmp(last, status) != 0)
+			ereport(NOTICE,
+					(errmsg("execution \"%s\" in region \"%s\" is %s",
+							execution_id, region, status)));
+		last = status;
+		if (GetCurrentTimestamp() >= deadline)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("execution \"%s\" in region \"%s\" did not finish in time",
+							execution_id, region),
+					 errdetail("It is %s.", status)));
+		ecs_api_sleep(next_poll_ms(n, deadline));
+	}
+}
