@@ -10,6 +10,7 @@ OBJS = \
 	src/fanout.o \
 	src/functions.o \
 	src/http.o \
+	src/modify.o \
 	src/option.o \
 	src/pushdown.o \
 	src/scan.o \
@@ -19,7 +20,7 @@ PGFILEDESC = "ecs_image_fdw - foreign data wrapper for Alibaba Cloud ECS images"
 EXTENSION = ecs_image_fdw
 DATA = $(wildcard sql/ecs_image_fdw--*.sql)
 
-REGRESS = setup options import scan pushdown tables cache errors lifecycle
+REGRESS = setup options import scan pushdown tables cache errors lifecycle writable
 
 PG_CPPFLAGS = -Isrc $(shell pkg-config --cflags libcurl json-c libcrypto)
 SHLIB_LINK = $(shell pkg-config --libs libcurl json-c libcrypto)

@@ -57,5 +57,6 @@ ecs_image_fdw_handler(PG_FUNCTION_ARGS)
 	FdwRoutine *routine = makeNode(FdwRoutine);
 
 	ecs_scan_routine(routine);
+	ecs_modify_routine(routine);
 	PG_RETURN_POINTER(routine);
 }

@@ -19,6 +19,7 @@
 
 #include "foreign/fdwapi.h"
 #include "nodes/execnodes.h"
+#include "utils/relcache.h"
 #include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
 #include "sign.h"
@@ -233,6 +234,9 @@ extern void ecs_modify_image_attribute(const EcsConfig *config,
 									   const char *status);
 extern void ecs_delete_image_call(const EcsConfig *config, const char *region,
 								  const char *image_id, bool force);
+extern void ecs_check_account_id(const char *id);
+extern void ecs_share_accounts(const EcsConfig *config, const char *region,
+							   const char *image_id, List *accounts, bool add);
 
 /* in option.c */
 extern EcsConfig *ecs_option_config_for_server(Oid serverid, Oid userid);
@@ -286,6 +290,14 @@ extern List *ecs_pushdown_evaluate(List *filters, List *exprstates,
 
 /* in scan.c */
 extern void ecs_scan_routine(FdwRoutine *routine);
+extern EcsResource ecs_scan_table_resource(Oid foreigntableid);
+extern char *ecs_scan_column_field(Oid relid, int attnum, const char *attname);
+extern bool ecs_scan_fetch_image(Relation rel, EcsConfig *config,
+								 const char *region, const char *image_id,
+								 TupleTableSlot *slot);
+
+/* in modify.c */
+extern void ecs_modify_routine(FdwRoutine *routine);
 
 /* in cache.c */
 extern bool ecs_cache_lookup(const EcsConfig *config, const char *action,

@@ -634,9 +634,53 @@ ecs_cancel_copy_image(PG_FUNCTION_ARGS)
 }
 
 /*
- * share
+ * ecs_share_accounts
  *		ModifyImageSharePermission with AddAccount.N or RemoveAccount.N, ten
- *		accounts per call (the API ignores more).
+ *		accounts per call (the API ignores more); also used by INSERT and
+ *		DELETE on image_share_permissions.
+ */
+void
+ecs_share_accounts(const EcsConfig *config, const char *region,
+				   const char *image_id, List *accounts, bool add)
+{
+	int			n = list_length(accounts);
+	int			i;
+
+	for (i = 0; i < n; i += SHARE_BATCH)
+	{
+		EcsParams	params = {0};
+		EcsApiError err;
+		int			j;
+
+		ecs_params_add(&params, "RegionId", region);
+		ecs_params_add(&params, "ImageId", image_id);
+		for (j = i; j < n && j < i + SHARE_BATCH; j++)
+			ecs_params_add(&params,
+						   psprintf("%s.%d", add ? "AddAccount" : "RemoveAccount",
+									j - i + 1),
+						   list_nth(accounts, j));
+		if (ecs_api_call(config, false, region, "ModifyImageSharePermission",
+						 &params, &err, NULL) == NULL)
+		{
+			ecs_cache_invalidate(config->serverid, region);
+			ereport(ERROR,
+					(errcode(ecs_api_errcode(&err)),
+					 add ? errmsg("could not share image \"%s\"", image_id) :
+					 errmsg("could not stop sharing image \"%s\"", image_id),
+					 ecs_api_errdetail(&err),
+					 i > 0 ?
+					 errhint("The first %d of the %d accounts were done before the error; calls go in batches of %d.",
+							 i, n, SHARE_BATCH) :
+					 ecs_api_errhint(&err)));
+		}
+	}
+	ecs_cache_invalidate(config->serverid, region);
+}
+
+/*
+ * share
+ *		Check the arguments of ecs_share_image or ecs_unshare_image, and
+ *		call ecs_share_accounts.
  */
 static void
 share(FunctionCallInfo fcinfo, bool add)
@@ -648,7 +692,7 @@ share(FunctionCallInfo fcinfo, bool add)
 	bool	   *nulls;
 	int			n;
 	int			i;
-	EcsConfig  *config;
+	List	   *accounts = NIL;
 
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
@@ -666,56 +710,36 @@ share(FunctionCallInfo fcinfo, bool add)
 				 errmsg("account_ids must not be empty")));
 	for (i = 0; i < n; i++)
 	{
-		char	   *id;
-		const char *p;
-
 		if (nulls[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("account_ids must not contain nulls")));
-		id = TextDatumGetCString(elems[i]);
-		for (p = id; *p; p++)
-		{
-			if (!isdigit((unsigned char) *p))
-				break;
-		}
-		if (*p != '\0' || p == id)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid account id \"%s\"", id),
-					 errhint("Account ids are numbers, such as 1234567890123456.")));
+		accounts = lappend(accounts, TextDatumGetCString(elems[i]));
+		ecs_check_account_id(llast(accounts));
 	}
+	ecs_share_accounts(ecs_function_config(server_arg(fcinfo, 3)), region,
+					   image_id, accounts, add);
+}
 
-	config = ecs_function_config(server_arg(fcinfo, 3));
-	for (i = 0; i < n; i += SHARE_BATCH)
+/*
+ * ecs_check_account_id
+ *		An account id is a number.
+ */
+void
+ecs_check_account_id(const char *id)
+{
+	const char *p;
+
+	for (p = id; *p; p++)
 	{
-		EcsParams	params = {0};
-		EcsApiError err;
-		int			j;
-
-		ecs_params_add(&params, "RegionId", region);
-		ecs_params_add(&params, "ImageId", image_id);
-		for (j = i; j < n && j < i + SHARE_BATCH; j++)
-			ecs_params_add(&params,
-						   psprintf("%s.%d", add ? "AddAccount" : "RemoveAccount",
-									j - i + 1),
-						   TextDatumGetCString(elems[j]));
-		if (ecs_api_call(config, false, region, "ModifyImageSharePermission",
-						 &params, &err, NULL) == NULL)
-		{
-			ecs_cache_invalidate(config->serverid, region);
-			ereport(ERROR,
-					(errcode(ecs_api_errcode(&err)),
-					 add ? errmsg("could not share image \"%s\"", image_id) :
-					 errmsg("could not stop sharing image \"%s\"", image_id),
-					 ecs_api_errdetail(&err),
-					 i > 0 ?
-					 errhint("The first %d of the %d accounts were done before the error; calls go in batches of %d.",
-							 i, n, SHARE_BATCH) :
-					 ecs_api_errhint(&err)));
-		}
+		if (!isdigit((unsigned char) *p))
+			break;
 	}
-	ecs_cache_invalidate(config->serverid, region);
+	if (*p != '\0' || p == id)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid account id \"%s\"", id),
+				 errhint("Account ids are numbers, such as 1234567890123456.")));
 }
 
 /*

@@ -204,8 +204,6 @@ static void ecsExplainForeignScan(ForeignScanState *node, ExplainState *es);
 static List *ecsImportForeignSchema(ImportForeignSchemaStmt *stmt,
 									Oid serverOid);
 
-static EcsResource table_resource(Oid foreigntableid);
-static char *column_field(Oid relid, int attnum, const char *attname);
 static bool is_request_field(const ResourceDef *def, const char *field);
 static void init_columns(EcsScanState *state, Relation rel,
 						 List *retrieved_attrs);
@@ -215,6 +213,7 @@ static List *intersect_values(List *a, List *b);
 static List *known_values(List *values, const char *const *known);
 static void describe_filter(StringInfo buf, const char *name, List *values);
 static void conversion_error_callback(void *arg);
+static void store_row(EcsScanState *state, char **row, TupleTableSlot *slot);
 static bool row_in_scope(EcsScanState *state, char **row);
 static void accumulate_stats(EcsScanState *state);
 
@@ -237,11 +236,11 @@ ecs_scan_routine(FdwRoutine *routine)
 }
 
 /*
- * table_resource
+ * ecs_scan_table_resource
  *		The resource option of a foreign table (validated already).
  */
-static EcsResource
-table_resource(Oid foreigntableid)
+EcsResource
+ecs_scan_table_resource(Oid foreigntableid)
 {
 	ForeignTable *table = GetForeignTable(foreigntableid);
 	ListCell   *lc;
@@ -267,8 +266,8 @@ table_resource(Oid foreigntableid)
  *		The API field a column reads: its "field" option, or its name in
  *		CamelCase.
  */
-static char *
-column_field(Oid relid, int attnum, const char *attname)
+char *
+ecs_scan_column_field(Oid relid, int attnum, const char *attname)
 {
 	char	   *option = ecs_option_column_field(relid, attnum);
 	StringInfoData buf;
@@ -333,7 +332,7 @@ ecsGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 	TupleDesc	tupdesc = RelationGetDescr(rel);
 	int			i;
 
-	plan->resource = table_resource(foreigntableid);
+	plan->resource = ecs_scan_table_resource(foreigntableid);
 	plan->natts = tupdesc->natts;
 	plan->fields = palloc0(sizeof(char *) * Max(1, tupdesc->natts));
 	for (i = 0; i < tupdesc->natts; i++)
@@ -341,7 +340,7 @@ ecsGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
 
 		if (!att->attisdropped)
-			plan->fields[i] = column_field(foreigntableid, i + 1,
+			plan->fields[i] = ecs_scan_column_field(foreigntableid, i + 1,
 										   NameStr(att->attname));
 	}
 	table_close(rel, NoLock);
@@ -565,7 +564,7 @@ init_columns(EcsScanState *state, Relation rel, List *retrieved_attrs)
 						  att->atttypid == BPCHAROID ||
 						  att->atttypid == NAMEOID);
 
-		field->name = column_field(RelationGetRelid(rel), attnum, col->name);
+		field->name = ecs_scan_column_field(RelationGetRelid(rel), attnum, col->name);
 		if (strcmp(field->name, "*") == 0)
 			field->kind = ECS_FIELD_RAW;
 		else if (is_request_field(state->def, field->name))
@@ -1005,10 +1004,8 @@ ecsIterateForeignScan(ForeignScanState *node)
 {
 	EcsScanState *state = (EcsScanState *) node->fdw_state;
 	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
-	ErrorContextCallback errcallback;
 	MemoryContext old;
 	char	  **row;
-	int			i;
 
 	ExecClearTuple(slot);
 
@@ -1039,6 +1036,23 @@ ecsIterateForeignScan(ForeignScanState *node)
 
 	MemoryContextReset(state->row_cxt);
 	old = MemoryContextSwitchTo(state->row_cxt);
+	store_row(state, row, slot);
+	MemoryContextSwitchTo(old);
+	return slot;
+}
+
+/*
+ * store_row
+ *		Convert the fields of a decoded row into the slot's columns, in
+ *		CurrentMemoryContext, and store the slot.
+ */
+static void
+store_row(EcsScanState *state, char **row, TupleTableSlot *slot)
+{
+	ErrorContextCallback errcallback;
+	int			i;
+
+	ExecClearTuple(slot);
 	memset(slot->tts_isnull, true, sizeof(bool) * slot->tts_tupleDescriptor->natts);
 
 	errcallback.callback = conversion_error_callback;
@@ -1059,9 +1073,66 @@ ecsIterateForeignScan(ForeignScanState *node)
 	}
 	state->errcolumn = -1;
 	error_context_stack = errcallback.previous;
-	MemoryContextSwitchTo(old);
+	ExecStoreVirtualTuple(slot);
+}
 
-	return ExecStoreVirtualTuple(slot);
+/*
+ * ecs_scan_fetch_image
+ *		Read one image of a foreign table of images into slot, every column
+ *		filled and the slot materialized (for RETURNING of UPDATE and
+ *		DELETE).  Returns false if the image is not there.
+ */
+bool
+ecs_scan_fetch_image(Relation rel, EcsConfig *config, const char *region,
+					 const char *image_id, TupleTableSlot *slot)
+{
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext,
+											  "ecs_image_fdw fetch",
+											  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	EcsScanState state = {0};
+	EcsParams  *params = palloc0(sizeof(EcsParams));
+	List	   *attrs = NIL;
+	EcsFanout  *fanout;
+	EcsPage    *page;
+	bool		found = false;
+	int			i;
+
+	state.config = config;
+	state.def = &resources[ECS_RESOURCE_IMAGES];
+	state.relname = RelationGetRelationName(rel);
+	state.errcolumn = -1;
+	for (i = 1; i <= RelationGetNumberOfAttributes(rel); i++)
+	{
+		if (!TupleDescAttr(RelationGetDescr(rel), i - 1)->attisdropped)
+			attrs = lappend_int(attrs, i);
+	}
+	init_columns(&state, rel, attrs);
+	state.spec.what = state.def->what;
+	state.spec.action = state.def->action;
+	state.spec.list_name = state.def->list_name;
+	state.spec.item_name = state.def->item_name;
+	state.spec.per_region = true;
+	state.spec.paged = true;
+	state.spec.limit = -1;
+	state.spec.regions = list_make1(pstrdup(region));
+	ecs_params_add(params, "ImageId", image_id);
+	ecs_params_add(params, "Status", ALL_IMAGE_STATUSES);
+	state.spec.param_sets = list_make1(params);
+
+	fanout = ecs_fanout_begin(config, &state.spec);
+	while ((page = ecs_fanout_next_page(fanout)) != NULL && !found)
+	{
+		if (page->nrows > 0)
+		{
+			store_row(&state, page->values, slot);
+			ExecMaterializeSlot(slot);
+			found = true;
+		}
+	}
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
+	return found;
 }
 
 /*
