@@ -72,6 +72,30 @@ SELECT region_id, image_id FROM ecs.images WHERE region_id = 'cn-shanghai' ORDER
 SELECT api_requests(:'q') AS api_requests;
 
 \echo
+\echo '== Lifecycle: copy an image to another region (NOTICEs show the progress), then share the copy'
+SELECT region_id AS src_region, image_id AS src_image, image_name AS src_name
+  FROM ecs.images
+ WHERE region_id = 'cn-hangzhou' AND image_owner_alias = 'self' AND status = 'Available'
+ ORDER BY creation_time DESC LIMIT 1 \gset
+SELECT ecs_copy_image(:'src_region', :'src_image', 'cn-beijing',
+                      image_name => :'src_name' || '-copy', wait => true) AS copy_id \gset
+SELECT region_id, image_id, image_name, status, is_copied
+  FROM ecs.images WHERE region_id = 'cn-beijing' AND image_id = :'copy_id';
+SELECT ecs_share_image('cn-beijing', :'copy_id', ARRAY['2345678901234567']);
+SELECT region_id, image_id, account_id FROM ecs.image_share_permissions
+ WHERE region_id = 'cn-beijing' AND image_id = :'copy_id';
+\echo 'The second account now sees the copy as shared with it:'
+CREATE SERVER aliyun_peer FOREIGN DATA WRAPPER ecs_image_fdw
+  OPTIONS (endpoint :'emu_url', ca_file :'emu_ca', regions 'cn-beijing');
+CREATE USER MAPPING FOR CURRENT_USER SERVER aliyun_peer
+  OPTIONS (access_key_id 'LTAI5tEmuPeer00000000002',
+           access_key_secret 'emu-peer-secret-0002');
+CREATE SCHEMA peer;
+IMPORT FOREIGN SCHEMA ecs LIMIT TO (images) FROM SERVER aliyun_peer INTO peer;
+SELECT region_id, image_id, image_name, image_owner_alias, image_owner_id
+  FROM peer.images WHERE image_id = :'copy_id';
+
+\echo
 \echo '== Tags: which teams own how much'
 SELECT tags->>'team' AS team, count(*) AS images, sum(size) AS gib
   FROM ecs.images
