@@ -95,7 +95,7 @@ ecs_start_postgres() {
 		-E UTF8 --locale=C.UTF-8 --no-sync >"$WORK/initdb.log" 2>&1 ||
 		{ cat "$WORK/initdb.log" >&2; ecs_die "initdb failed"; }
 	runuser -u postgres -- "$ECS_PGBIN/pg_ctl" -D "$ECS_PGDATA" -l "$ECS_PGDATA/server.log" \
-		-w -t 60 -o "-p 5432 -k $WORK/sock -c listen_addresses= -c fsync=off" \
+		-w -t 60 -o "-p 5432 -k $WORK/sock -c listen_addresses= -c fsync=off ${ECS_PG_OPTIONS:-}" \
 		start >/dev/null || { cat "$ECS_PGDATA/server.log" >&2; ecs_die "PostgreSQL did not start"; }
 	export PGHOST="$WORK/sock" PGPORT=5432 PGUSER=postgres PGDATABASE=postgres
 }

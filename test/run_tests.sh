@@ -20,7 +20,7 @@ summary=()
 
 # record SUITE PASSED FAILED
 record() {
-	summary+=("$(printf '%-12s %4d passed, %d failed' "$1" "$2" "$3")")
+	summary+=("$(printf '%-12s %4d passed, %d failed' "$1:" "$2" "$3")")
 	total_pass=$((total_pass + $2))
 	total_fail=$((total_fail + $3))
 }
@@ -78,13 +78,27 @@ run_regress() {
 		[ -f regression.diffs ] && head -300 regression.diffs
 	fi
 	record regress $((n - failed < 0 ? 0 : n - failed)) "$failed"
+
+	# no secret, security token or signature key may reach the server log,
+	# which ran at log_min_messages = debug1 (PostgreSQL's own echo of a
+	# failing statement, and its continuation lines, are the user's SQL)
+	local leaks
+	leaks=$(grep -E 'emu-[a-z]+-(secret|token)-[0-9]+' "$ECS_PGDATA/server.log" |
+		grep -vE '(STATEMENT:|^[[:space:]])')
+	if [ -n "$leaks" ]; then
+		echo "secrets found in the server log:"
+		printf '%s\n' "$leaks" | head -20
+		record "no secrets" 0 1
+	else
+		record "no secrets" 1 0
+	fi
 }
 
 ecs_install_deps
 ecs_build_install
 ecs_workdir
 ecs_start_emulator --regions 4 --images-per-region 12 --seed 7
-ecs_start_postgres
+ECS_PG_OPTIONS="-c log_min_messages=debug1" ecs_start_postgres
 
 start=$(date +%s)
 for s in "${suites[@]}"; do
