@@ -12,6 +12,7 @@ OBJS = \
 	src/http.o \
 	src/modify.o \
 	src/option.o \
+	src/page.o \
 	src/pushdown.o \
 	src/scan.o \
 	src/sign.o

@@ -311,12 +311,14 @@ extern int64 ecs_cache_invalidate(Oid serverid, const char *region);
 /* in decode.c */
 extern bool ecs_decode_error(const char *body, size_t len,
 							 EcsApiError *err);
+extern bool ecs_decode_object(const char *body, size_t len,
+							  const char *const *paths, int npaths,
+							  char **values);
+
+/* in page.c */
 extern bool ecs_decode_page(const char *body, size_t len,
 							const char *list_name, const char *item_name,
 							const EcsField *fields, int nfields,
 							const EcsParams *request, EcsPage *page);
-extern bool ecs_decode_object(const char *body, size_t len,
-							  const char *const *paths, int npaths,
-							  char **values);
 
 #endif							/* ECS_IMAGE_FDW_H */

@@ -337,7 +337,9 @@ start_work(EcsFanout *fanout, Work *work)
 
 /*
  * next_delay_ms
- *		How long until the earliest pending work may start; -1 if none.
+ *		How long to wait for a transfer before looking at the pending work
+ *		again: until the earliest of it is due, or -1 (until a transfer
+ *		finishes) when nothing could start anyway.
  */
 static long
 next_delay_ms(EcsFanout *fanout)
@@ -346,6 +348,8 @@ next_delay_ms(EcsFanout *fanout)
 	long		best = -1;
 	ListCell   *lc;
 
+	if (!may_start(fanout))
+		return -1;
 	foreach(lc, fanout->pending)
 	{
 		Work	   *work = lfirst(lc);

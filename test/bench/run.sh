@@ -1,0 +1,162 @@
+#!/bin/bash
+# test/bench/run.sh: the benchmark of ecs_image_fdw (see test/bench/README.md).
+#
+#   bash test/bench/run.sh [--runs N] [--slow-runs N] [--no-build]
+#
+# --runs N       timed warm runs per fast variant, after one cold run (default 5)
+# --slow-runs N  the same for the serial variants (~16 s a run) and the 100,000-row
+#                scans (~5 s) (default 3)
+# --no-build     use the installed extension as it is (no make clean / install)
+#
+# Builds and installs the extension, starts a throw-away cluster and the ECS
+# emulator over HTTPS, measures, and prints the figures on stdout (progress on
+# stderr).  Everything it started is stopped again.
+set -uo pipefail
+. "$(dirname "$0")/../lib.sh"
+BENCH=$ECS_TOP/test/bench
+RUNS=5
+SLOW_RUNS=3
+BUILD=1
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--runs) RUNS=$2; shift 2 ;;
+	--slow-runs) SLOW_RUNS=$2; shift 2 ;;
+	--no-build) BUILD=; shift ;;
+	*) ecs_die "usage: bash test/bench/run.sh [--runs N] [--slow-runs N] [--no-build]" ;;
+	esac
+done
+[[ "$RUNS" =~ ^[1-9][0-9]*$ && "$SLOW_RUNS" =~ ^[1-9][0-9]*$ ]] || ecs_die "--runs and --slow-runs take a positive integer"
+START=$SECONDS
+
+ecs_install_deps
+[ -n "$BUILD" ] && ecs_build_install
+[ "$(getconf CLK_TCK)" = 100 ] || ecs_die "bench.sql assumes USER_HZ = 100"
+if [ ! -d "$BENCH/node_modules" ] || ! cmp -s "$BENCH/package-lock.json" "$BENCH/node_modules/.bench-lock.json"; then
+	ecs_log "installing the official npm SDK (npm ci)"
+	(cd "$BENCH" && npm ci --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error >/dev/null &&
+		cp package-lock.json node_modules/.bench-lock.json) || ecs_die "npm ci failed"
+fi
+ecs_workdir
+ecs_start_postgres
+psql -Xq -v ON_ERROR_STOP=1 -f "$BENCH/bench.sql" || ecs_die "bench.sql failed"
+
+OUT=$WORK/results          # results.tsv and one emulator stats file per measurement
+mkdir "$OUT"
+emu() { "$ECS_PYTHON" "$ECS_TOP/test/emulator/emuctl.py" "$@"; }
+
+# emulator ARGS: (re)start the emulator with these arguments
+emulator() {
+	if [ -n "${EMU_PID:-}" ]; then
+		kill "$EMU_PID"; wait "$EMU_PID" 2>/dev/null
+		rm -f "$WORK/emulator.port"
+	fi
+	ecs_log "emulator: $*"
+	ecs_start_emulator "$@"
+	printf 'emulator\t%s\n' "$*" >>"$OUT/results.tsv"
+}
+
+# server NAME [OPTION...]: a server on the current emulator, the owner's user
+# mapping, and its tables imported into the schema NAME
+server() {
+	local name=$1 opts
+	shift
+	opts=$(printf ", %s" "$@")
+	psql -Xq -v ON_ERROR_STOP=1 <<-SQL || ecs_die "could not create server $name"
+		CREATE SERVER $name FOREIGN DATA WRAPPER ecs_image_fdw
+		  OPTIONS (endpoint '$EMU_URL', ca_file '$EMU_CA'${1:+$opts});
+		CREATE USER MAPPING FOR CURRENT_USER SERVER $name
+		  OPTIONS (access_key_id 'LTAI5tEmuOwner0000000001', access_key_secret 'emu-owner-secret-0001');
+		CREATE SCHEMA $name;
+		IMPORT FOREIGN SCHEMA ecs FROM SERVER $name INTO $name;
+	SQL
+}
+
+# fdw_runs VARIANT N QUERY: in one new backend, a cold run and N warm runs of
+# QUERY; the emulator's stats of them all go to stats.VARIANT.json
+fdw_runs() {
+	local variant=$1 n=$2 query=$3 i
+	ecs_log "$variant: 1 cold + $n warm runs of: ${query:0:70}"
+	emu stats-reset
+	for i in $(seq 0 "$n"); do
+		printf "SELECT bench_scan('%s', %d, \$q\$%s\$q\$);\n" "$variant" "$i" "$query"
+	done | psql -XAt -v ON_ERROR_STOP=1 >>"$OUT/results.tsv" 2>"$WORK/err" ||
+		printf 'error\t%s\t%s\n' "$variant" "$(head -1 "$WORK/err")" >>"$OUT/results.tsv"
+	emu stats-json >"$OUT/stats.$variant.json"
+}
+
+# sdk_runs VARIANT N serial|parallel PAGE_SIZE: the same with the official SDK
+sdk_runs() {
+	local variant=$1 n=$2
+	ecs_log "$variant: 1 cold + $n warm runs of sdk_scan.js $3 $4"
+	emu stats-reset
+	node "$BENCH/sdk_scan.js" "$3" "$4" "$n" | sed "s/^/sdk\t$variant\t/" >>"$OUT/results.tsv" ||
+		ecs_die "sdk_scan.js failed"
+	emu stats-json >"$OUT/stats.$variant.json"
+}
+
+# lookup NAME ROWS [DETAIL]: a query's rows; the emulator's stats since the last reset
+lookup() {
+	printf 'lookup\t%s\t%s\t%s\n' "$1" "$2" "${3:-}" >>"$OUT/results.tsv"
+	emu stats-json >"$OUT/stats.$1.json"
+}
+
+# ---- 1. 24 regions x 1000 own images (+ those shared with us), 50 ms a request
+emulator --latency-ms 50 --regions 24 --images-per-region 1000
+server ecs
+server c1 "max_concurrency '1'"
+server c32 "max_concurrency '32'"
+
+ecs_log "plain SELECT count(*) and an image id for the lookup"
+read -r COUNT ID < <(psql -XAt -F ' ' -c "SELECT count(*), min(image_id) FILTER
+	(WHERE region_id = 'cn-shanghai' AND image_owner_alias = 'self') FROM ecs.images")
+[ -n "${ID:-}" ] || ecs_die "the plain SELECT count(*) failed"
+printf 'count\tplain\t%s\n' "$COUNT" >>"$OUT/results.tsv"
+
+fdw_runs a "$RUNS" "SELECT count(*) FROM ecs.images"
+fdw_runs c32 "$RUNS" "SELECT count(*) FROM c32.images"
+sdk_runs d "$RUNS" parallel 50
+ecs_log "requests of a targeted lookup and of LIMIT 10 in one region"
+emu stats-reset
+lookup image_id "$(psql -XAt -c "SELECT count(*) FROM ecs.images WHERE region_id = 'cn-shanghai' AND image_id = '$ID'")" "$ID"
+emu stats-reset
+lookup limit10 "$(psql -Xq -c "\copy (SELECT * FROM ecs.images WHERE region_id = 'cn-shanghai' LIMIT 10) TO STDOUT" | wc -l)"
+fdw_runs c1 "$SLOW_RUNS" "SELECT count(*) FROM c1.images"
+sdk_runs c "$SLOW_RUNS" serial 100
+
+# ---- 2. the same with the emulator's --qps-limit: throttled, retried, still complete
+emulator --latency-ms 50 --regions 24 --images-per-region 1000 --qps-limit 100
+server qps
+fdw_runs qps 0 "SELECT count(*) FROM qps.images"
+
+# ---- 3. no latency, 10 regions x 10000 own images = 100,000 rows (table option
+#         image_owner_alias 'self'): decoding throughput and memory
+emulator --latency-ms 0 --regions 10 --images-per-region 10000
+server l0
+psql -Xq -c "ALTER FOREIGN TABLE l0.images OPTIONS (ADD image_owner_alias 'self')" ||
+	ecs_die "could not set image_owner_alias"
+ALL=$(psql -XAt -c "SELECT string_agg(format('count(%I) AS %I', attname, attname), ', ' ORDER BY attnum)
+	FROM pg_attribute WHERE attrelid = 'l0.images'::regclass AND attnum > 0")
+fdw_runs count_l0 "$SLOW_RUNS" "SELECT count(*) FROM l0.images"
+fdw_runs all_l0 "$SLOW_RUNS" "SELECT $ALL FROM l0.images"
+
+# decoding alone: the same answers from the FDW's own cache (server option
+# cache_ttl_s), so no HTTP, TLS or waiting.  The cache holds 64 MB, so only
+# 4 regions: 40,000 rows, ~52 MB of answers.  The cold run fills the cache.
+server l0c "cache_ttl_s '3600'"
+psql -Xq -c "ALTER FOREIGN TABLE l0c.images OPTIONS (ADD image_owner_alias 'self',
+	ADD regions 'cn-hangzhou,cn-shanghai,cn-beijing,cn-shenzhen')" || ecs_die "could not set the regions"
+fdw_runs count_cached "$RUNS" "SELECT count(*) FROM l0c.images"
+fdw_runs all_cached "$RUNS" "SELECT $ALL FROM l0c.images"
+
+# peak memory of a new backend: every column of 1000 rows (LIMIT) and of all 100,000
+for from in "(SELECT * FROM l0.images LIMIT 1000) s" "l0.images"; do
+	ecs_log "memory: SELECT <every column> FROM $from, in a new backend"
+	psql -XAt -v ON_ERROR_STOP=1 >>"$OUT/results.tsv" <<-SQL || ecs_die "memory run failed"
+		SELECT hwm_kb AS h0, rss_kb AS r0 FROM bench_mem() \gset
+		SELECT $ALL FROM $from \gset
+		SELECT concat_ws(E'\t', 'mem', :image_id, :h0, :r0, hwm_kb, rss_kb) FROM bench_mem();
+	SQL
+done
+
+ecs_log "done in $((SECONDS - START)) s; report:"
+RUNS=$RUNS SLOW_RUNS=$SLOW_RUNS CPUS=$(nproc) node "$BENCH/report.js" "$OUT"
