@@ -56,6 +56,13 @@ SELECT status IN ('Creating', 'Waiting') AS in_progress
   FROM ecs.images WHERE region_id = 'cn-hangzhou' AND image_id = :'from_snapshot';
 SELECT ecs_wait_image('cn-hangzhou', :'from_snapshot');
 
+-- waits report progress as NOTICEs (how many depends on timing, so a shell
+-- counts them from a second session)
+SELECT ecs_create_image('cn-hangzhou', instance_id => :'instance_id',
+                        image_name => 'regress-notices') AS noticed \gset
+\setenv ECS_NOTICED :noticed
+\! psql -X -q -d contrib_regression -c "SELECT ecs_wait_image('cn-hangzhou', '$ECS_NOTICED')" 2>&1 | grep -c 'NOTICE:  image "m-[a-z0-9]*" in region "cn-hangzhou" is Creating ([0-9]*%)' | awk '{ print ($1 > 0) ? "progress NOTICEs seen" : "no progress NOTICE" }'
+
 -- the API's rules reach the caller as clear errors
 SELECT api_error(format('SELECT ecs_create_image(''cn-hangzhou'', instance_id => %L,
                         image_name => ''regress-from-instance'')', :'instance_id'));

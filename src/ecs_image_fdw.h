@@ -215,6 +215,7 @@ typedef struct EcsFanoutStats
 	int64		requests;
 	int64		pages;
 	int64		retries;
+	int64		throttled;		/* answers that were Throttling */
 	int64		cache_hits;
 } EcsFanoutStats;
 

@@ -21,6 +21,9 @@
  * executor asks for more anyway (local quals dropped some), the listing
  * simply goes on.  So the limit saves requests but never changes a result.
  *
+ * Throttling halves the number of requests allowed in flight, which then
+ * grows back by one per window of good answers.
+ *
  * Complete or nothing: throttled, 5xx, malformed and failed-transport
  * answers are retried with backoff up to max_retries times; then, or on
  * any other failure, the listing raises an ERROR naming the region.  Each
@@ -87,6 +90,8 @@ struct EcsFanout
 	Work	   *current;		/* the page handed out last */
 	int64		delivered;		/* rows handed out */
 	int64		ready_rows;		/* rows waiting in ready */
+	int			window;			/* requests allowed in flight now */
+	int			good_answers;	/* since the window last grew */
 	EcsFanoutStats stats;
 };
 
@@ -106,6 +111,7 @@ static void accept_page(EcsFanout *fanout, Work *work);
 static void report_failure(EcsFanout *fanout, Work *work,
 						   const EcsApiError *err);
 static long next_delay_ms(EcsFanout *fanout);
+static void adapt_window(EcsFanout *fanout, bool throttled);
 
 /*
  * ecs_fanout_begin
@@ -127,6 +133,7 @@ ecs_fanout_begin(const EcsConfig *config, const EcsListSpec *spec)
 	fanout->spec = spec;
 	fanout->cxt = cxt;
 	fanout->page_size = config->page_size;
+	fanout->window = config->max_concurrency;
 	if (spec->limit > 0 && spec->limit < fanout->page_size)
 		fanout->page_size = (int) spec->limit;
 	settings.ca_file = config->ca_file;
@@ -251,8 +258,7 @@ may_start(EcsFanout *fanout)
 {
 	int64		promised;
 
-	if (fanout->in_flight + list_length(fanout->ready) >=
-		fanout->config->max_concurrency)
+	if (fanout->in_flight + list_length(fanout->ready) >= fanout->window)
 		return false;
 	if (fanout->spec->limit < 0 ||
 		(fanout->in_flight == 0 && fanout->ready == NIL))
@@ -333,6 +339,29 @@ start_work(EcsFanout *fanout, Work *work)
 	fanout->stats.requests++;
 	if (work->attempt > 0)
 		fanout->stats.retries++;
+}
+
+/*
+ * adapt_window
+ *		Throttling halves the requests allowed in flight; then each window's
+ *		worth of good answers lets one more in again, up to max_concurrency.
+ *		So a scan under a rate limit slows down instead of hammering.
+ */
+static void
+adapt_window(EcsFanout *fanout, bool throttled)
+{
+	if (throttled)
+	{
+		fanout->window = Max(1, fanout->window / 2);
+		fanout->good_answers = 0;
+		fanout->stats.throttled++;
+	}
+	else if (fanout->window < fanout->config->max_concurrency &&
+			 ++fanout->good_answers >= fanout->window)
+	{
+		fanout->window++;
+		fanout->good_answers = 0;
+	}
 }
 
 /*
@@ -482,6 +511,7 @@ finish_work(EcsFanout *fanout, Work *work, EcsHttpRequest *req)
 	pfree(req->response);
 	MemoryContextSwitchTo(old);
 
+	adapt_window(fanout, err.code != NULL && strstr(err.code, "Throttling") != NULL);
 	if (outcome == ECS_OUTCOME_OK)
 	{
 		accept_page(fanout, work);

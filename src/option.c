@@ -579,7 +579,7 @@ ecs_option_config_for_server(Oid serverid, Oid userid)
 	config->oos_endpoint = "https://oos.{region}.aliyuncs.com";
 	config->regions = "*";
 	config->signature_version = 3;
-	config->max_concurrency = 8;
+	config->max_concurrency = 16;
 	config->page_size = 100;
 	config->connect_timeout_ms = 5000;
 	config->request_timeout_ms = 30000;

@@ -1149,6 +1149,7 @@ accumulate_stats(EcsScanState *state)
 		state->stats.requests += s->requests;
 		state->stats.pages += s->pages;
 		state->stats.retries += s->retries;
+		state->stats.throttled += s->throttled;
 		state->stats.cache_hits += s->cache_hits;
 	}
 }
@@ -1248,11 +1249,14 @@ ecsExplainForeignScan(ForeignScanState *node, ExplainState *es)
 			total.requests += s->requests;
 			total.pages += s->pages;
 			total.retries += s->retries;
+			total.throttled += s->throttled;
 			total.cache_hits += s->cache_hits;
 		}
 		ExplainPropertyInteger("ECS Requests", NULL, total.requests, es);
 		ExplainPropertyInteger("ECS Pages", NULL, total.pages, es);
 		ExplainPropertyInteger("ECS Retries", NULL, total.retries, es);
+		if (total.throttled > 0)
+			ExplainPropertyInteger("ECS Throttled", NULL, total.throttled, es);
 		if (state->config->cache_ttl_s > 0)
 			ExplainPropertyInteger("ECS Cache Hits", NULL, total.cache_hits, es);
 	}
