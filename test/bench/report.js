@@ -72,22 +72,23 @@ for (const [k, x, want] of [['count_l0', count, 100000], ['all_l0', every, 10000
 const cpuRate = cached.error ? NaN : cached.rows / (cached.cpu / 1000);
 const decodeMs = (rows) => rows / cpuRate * 1000;
 const bound = (x, C) => Math.ceil(x.requests / C) * L;
+const DEFAULT_C = 16;   // the FDW's default max_concurrency (src/option.c)
 
 console.log('\n== Scan of every image of the account: SELECT count(*) FROM ecs.images (24 regions, L = 50 ms)');
 console.log(`${'variant'.padEnd(58)}${pad('median ms', 10)}${pad('cold ms', 9)}${pad('requests', 9)}${pad('in flight', 10)}${pad('ratio to (a)', 13)}`);
 const a = V.a.ms;
 const row = (name, x, inFlight) => console.log(`${name.padEnd(58)}${pad(fmt(x.ms), 10)}${pad(x.cold ? fmt(x.cold.ms) : '', 9)}` +
   `${pad(fmt(x.requests), 9)}${pad(inFlight ?? fmt(x.inFlight), 10)}${pad(fmt(x.ms / a, 2), 13)}`);
-row('(a)  FDW, max_concurrency 8 (default)', V.a);
+row(`(a)  FDW, max_concurrency ${DEFAULT_C} (default)`, V.a);
 row('(b)  FDW, max_concurrency 1', V.c1);
 row('(b)  FDW, max_concurrency 32', V.c32);
 row('(c)  official SDK, one request at a time, page 100', V.c);
 row('(d)  official SDK, regions parallel, pages serial, page 50', V.d);
-row('(e)  bound ⌈R/C⌉·L, R of (a), C = 8', { ms: bound(V.a, 8), requests: V.a.requests }, '');
+row(`(e)  bound ⌈R/C⌉·L, R of (a), C = ${DEFAULT_C}`, { ms: bound(V.a, DEFAULT_C), requests: V.a.requests }, '');
 row('(e)  bound ⌈R/C⌉·L, R of (b), C = 32', { ms: bound(V.c32, 32), requests: V.c32.requests }, '');
 console.log(`in flight = the emulator's max_in_flight over the variant's runs; ratio > 1 = slower than (a)`);
 console.log(`backend CPU time of a warm scan, of its wall time: ` +
-  [['C = 8', V.a], ['C = 1', V.c1], ['C = 32', V.c32]].map(([n, x]) => `${n} ${fmt(x.cpu)} ms (${fmt(100 * x.cpu / x.ms)}%)`).join(', ') +
+  [[`C = ${DEFAULT_C}`, V.a], ['C = 1', V.c1], ['C = 32', V.c32]].map(([n, x]) => `${n} ${fmt(x.cpu)} ms (${fmt(100 * x.cpu / x.ms)}%)`).join(', ') +
   `; decoding ${fmt(plainCount)} rows takes ~${fmt(decodeMs(plainCount))} ms at the rate measured below`);
 console.log('\n== Throttled: the emulator with --qps-limit 100, one cold run of (a)');
 if (qps.error) { console.log(`  ERROR: ${qps.error}`); broken = true; }
@@ -98,7 +99,7 @@ else {
   if (qps.rows !== plainCount) broken = true;
 }
 
-console.log('\n== Decoding, L = 0: 10 regions × 10,000 own images (table option image_owner_alias \'self\'), C = 8, page 100');
+console.log(`\n== Decoding, L = 0: 10 regions × 10,000 own images (table option image_owner_alias 'self'), C = ${DEFAULT_C}, page 100`);
 console.log(`${''.padEnd(42)}${pad('rows', 8)}${pad('requests', 9)}${pad('wall ms', 9)}${pad('rows/s', 9)}${pad('backend CPU ms', 15)}${pad('rows/s of CPU', 14)}`);
 for (const [name, x] of [['all 100,000 rows, SELECT count(*)', count], ['all 100,000 rows, every column', every],
   ['from the FDW\'s cache, SELECT count(*)', cached], ['from the FDW\'s cache, every column', cachedAll]]) {
@@ -132,7 +133,7 @@ const faster = (x, y) => y.ms / x.ms;
 target(faster(V.a, V.c) >= 10, '(a) ≥ 10× faster than (c)', `${fmt(faster(V.a, V.c), 1)}×`);
 target(faster(V.a, V.d) >= 1.5, '(a) ≥ 1.5× faster than (d)', `${fmt(faster(V.a, V.d), 2)}×`);
 target(faster(V.c32, V.d) >= 5, 'C = 32: (a) ≥ 5× faster than (d)', `${fmt(faster(V.c32, V.d), 2)}×`);
-for (const [C, x] of [[8, V.a], [32, V.c32]]) {
+for (const [C, x] of [[DEFAULT_C, V.a], [32, V.c32]]) {
   const limit = bound(x, C) + decodeMs(x.rows);
   target(x.ms <= 1.4 * limit, `C = ${C}: (a) within 1.4× of (e) + decode time`,
     `${fmt(x.ms)} ms = ${fmt(x.ms / limit, 2)}× (${fmt(bound(x, C))} + ${fmt(decodeMs(x.rows))} ms)`);
