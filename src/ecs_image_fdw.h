@@ -29,6 +29,9 @@
 #define ECS_API_VERSION "2014-05-26"
 #define OOS_API_VERSION "2019-06-01"
 
+/* Every image status; DescribeImages lists only Available ones unless asked */
+#define ECS_ALL_IMAGE_STATUSES "Creating,Waiting,Available,UnAvailable,CreateFailed,Deprecated"
+
 /* Region used for calls that belong to no region (DescribeRegions) */
 #define ECS_BOOTSTRAP_REGION "cn-hangzhou"
 
@@ -244,6 +247,7 @@ extern EcsConfig *ecs_option_config_for_server(Oid serverid, Oid userid);
 extern EcsConfig *ecs_option_config_for_table(Oid foreigntableid, Oid userid);
 extern char *ecs_option_column_field(Oid relid, int attnum);
 extern List *ecs_option_split_list(const char *value);
+extern EcsResource ecs_option_resource(List *table_options);
 
 /* in http.c */
 extern void ecs_http_init(void);
@@ -251,7 +255,6 @@ extern EcsHttpBatch *ecs_http_batch_create(const EcsHttpSettings *settings);
 extern void ecs_http_batch_add(EcsHttpBatch *batch, EcsHttpRequest *req);
 extern EcsHttpRequest *ecs_http_batch_wait(EcsHttpBatch *batch,
 										   long timeout_ms);
-extern int	ecs_http_batch_running(EcsHttpBatch *batch);
 
 /* in api.c */
 extern void ecs_params_add(EcsParams *params, const char *name,

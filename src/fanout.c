@@ -45,8 +45,6 @@
 
 #include "ecs_image_fdw.h"
 
-#define ALL_IMAGE_STATUSES "Creating,Waiting,Available,UnAvailable,CreateFailed,Deprecated"
-
 typedef enum StreamKind
 {
 	STREAM_REGIONS,				/* DescribeRegions: finds the regions */
@@ -219,7 +217,7 @@ add_region_streams(EcsFanout *fanout, List *regions, bool lenient)
 			EcsParams	own = {0};
 
 			ecs_params_add(&own, "ImageOwnerAlias", "self");
-			ecs_params_add(&own, "Status", ALL_IMAGE_STATUSES);
+			ecs_params_add(&own, "Status", ECS_ALL_IMAGE_STATUSES);
 			new_stream(fanout, STREAM_OWN_IMAGES, region, &own, lenient);
 			continue;
 		}

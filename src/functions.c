@@ -54,8 +54,6 @@
 /* How long wait => true waits */
 #define WAIT_TIMEOUT_MS (3L * 3600 * 1000)
 
-#define ALL_IMAGE_STATUSES "Creating,Waiting,Available,UnAvailable,CreateFailed,Deprecated"
-
 /* Raise the ERROR for a failed API call, with a literal message format */
 #define API_ERROR(err, ...) \
 	ereport(ERROR, \
@@ -1051,7 +1049,7 @@ wait_image(const EcsConfig *config, const char *region, const char *image_id,
 
 		ecs_params_add(&params, "RegionId", region);
 		ecs_params_add(&params, "ImageId", image_id);
-		ecs_params_add(&params, "Status", ALL_IMAGE_STATUSES);
+		ecs_params_add(&params, "Status", ECS_ALL_IMAGE_STATUSES);
 		body = ecs_api_call(config, false, region, "DescribeImages", &params,
 							&err, NULL);
 		if (body == NULL)

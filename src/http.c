@@ -269,16 +269,6 @@ ecs_http_batch_wait(EcsHttpBatch *batch, long timeout_ms)
 }
 
 /*
- * ecs_http_batch_running
- *		How many transfers of the batch are in flight.
- */
-int
-ecs_http_batch_running(EcsHttpBatch *batch)
-{
-	return batch->running;
-}
-
-/*
  * collect_finished
  *		Mark the transfers that libcurl reports as done.
  */

@@ -619,6 +619,26 @@ ecs_option_config_for_table(Oid foreigntableid, Oid userid)
 }
 
 /*
+ * ecs_option_resource
+ *		The resource option among a foreign table's options (validated
+ *		already), images by default.
+ */
+EcsResource
+ecs_option_resource(List *table_options)
+{
+	ListCell   *lc;
+
+	foreach(lc, table_options)
+	{
+		DefElem    *def = lfirst(lc);
+
+		if (strcmp(def->defname, "resource") == 0)
+			return (EcsResource) lookup_word(resource_names, defGetString(def));
+	}
+	return ECS_RESOURCE_IMAGES;
+}
+
+/*
  * ecs_option_column_field
  *		The "field" option of a column, or NULL.
  */

@@ -50,9 +50,6 @@
 
 #include "ecs_image_fdw.h"
 
-/* Every image status; the API lists only Available ones unless asked */
-#define ALL_IMAGE_STATUSES "Creating,Waiting,Available,UnAvailable,CreateFailed,Deprecated"
-
 /* At most this many listings per region; more filter values stay local */
 #define MAX_PARAM_SETS 64
 
@@ -115,10 +112,6 @@ static const ResourceDef resources[] = {
 		"task_progress int, support_cancel boolean, creation_time timestamptz, "
 		"finished_time timestamptz, resource_id text"
 	},
-};
-
-static const char *const resource_names[] = {
-	"images", "image_share_permissions", "regions", "tasks", NULL
 };
 
 /* Column names whose API field is not simply the name in CamelCase */
@@ -242,27 +235,11 @@ ecs_scan_routine(FdwRoutine *routine)
 EcsResource
 ecs_scan_table_resource(Oid foreigntableid)
 {
-	ForeignTable *table = GetForeignTable(foreigntableid);
-	ListCell   *lc;
-	int			i;
-
-	foreach(lc, table->options)
-	{
-		DefElem    *def = lfirst(lc);
-
-		if (strcmp(def->defname, "resource") != 0)
-			continue;
-		for (i = 0; resource_names[i] != NULL; i++)
-		{
-			if (strcmp(resource_names[i], defGetString(def)) == 0)
-				return (EcsResource) i;
-		}
-	}
-	return ECS_RESOURCE_IMAGES;
+	return ecs_option_resource(GetForeignTable(foreigntableid)->options);
 }
 
 /*
- * column_field
+ * ecs_scan_column_field
  *		The API field a column reads: its "field" option, or its name in
  *		CamelCase.
  */
@@ -914,7 +891,7 @@ build_requests(EcsScanState *state, ExprContext *econtext)
 		int			n = 0;
 
 		if (resource == ECS_RESOURCE_IMAGES && lists == NIL)
-			ecs_params_add(p, "Status", ALL_IMAGE_STATUSES);
+			ecs_params_add(p, "Status", ECS_ALL_IMAGE_STATUSES);
 		foreach(l, lists)
 		{
 			EcsFilter  *f = lfirst(l);
@@ -1117,7 +1094,7 @@ ecs_scan_fetch_image(Relation rel, EcsConfig *config, const char *region,
 	state.spec.limit = -1;
 	state.spec.regions = list_make1(pstrdup(region));
 	ecs_params_add(params, "ImageId", image_id);
-	ecs_params_add(params, "Status", ALL_IMAGE_STATUSES);
+	ecs_params_add(params, "Status", ECS_ALL_IMAGE_STATUSES);
 	state.spec.param_sets = list_make1(params);
 
 	fanout = ecs_fanout_begin(config, &state.spec);
