@@ -7,6 +7,7 @@
 //   error   VARIANT MESSAGE                                       (a query that failed)
 //   count   plain ROWS            lookup NAME ROWS DETAIL
 //   mem     ROWS HWM_BEFORE RSS_BEFORE HWM_AFTER RSS_AFTER        (kB)
+//   cancel  CASE MS                       (statement_timeout latency past 500 ms)
 //   emulator ARGS
 // and DIR/stats.VARIANT.json the emulator's /_emulator/stats after each measurement.
 // Exits 1 if a variant counted a different number of images or failed.
@@ -22,7 +23,7 @@ const fmt = (x, d = 0) => (Number.isFinite(x) ? x.toLocaleString('en-US', { mini
 const pad = (s, n) => String(s).padStart(n);
 let broken = false;
 
-const runs = {}, errors = {}, lookups = {}, mem = [], emulators = [];
+const runs = {}, errors = {}, lookups = {}, mem = [], emulators = [], cancels = {};
 let plainCount;
 for (const f of lines) {
   const add = (v, r) => (runs[v] = runs[v] || []).push(r);
@@ -33,6 +34,7 @@ for (const f of lines) {
   else if (f[0] === 'lookup') lookups[f[1]] = { rows: +f[2], detail: f[3] };
   else if (f[0] === 'mem') mem.push({ rows: +f[1], hwm0: +f[2], rss0: +f[3], hwm: +f[4], rss: +f[5] });
   else if (f[0] === 'emulator') emulators.push(f[1]);
+  else if (f[0] === 'cancel') (cancels[f[1]] = cancels[f[1]] || []).push(+f[2]);
 }
 
 // A variant: the median of its warm runs, its cold run, the emulator's view.
@@ -127,6 +129,15 @@ const lk = (name, key, want) => {
 const look1 = lk(`WHERE region_id = 'cn-shanghai' AND image_id = '${lookups.image_id.detail}'`, 'image_id');
 const look2 = lk(`SELECT * FROM ecs.images WHERE region_id = 'cn-shanghai' LIMIT 10`, 'limit10');
 
+console.log('\n== Cancellation: statement_timeout 500 ms, latency past it (ms), 5 runs each');
+let cancelMax = NaN;
+for (const [name, what] of [['stall', 'every answer stalls'], ['backoff', 'sleeping between throttled answers']]) {
+  const xs = cancels[name] || [];
+  if (xs.length === 0) { console.log(`  ${what}: ERROR no result`); broken = true; continue; }
+  console.log(`  ${what.padEnd(40)} median ${fmt(median(xs))}, max ${fmt(Math.max(...xs))}`);
+  cancelMax = Number.isNaN(cancelMax) ? Math.max(...xs) : Math.max(cancelMax, ...xs);
+}
+
 console.log('\n== Targets');
 const target = (ok, what, how) => console.log(`  ${ok ? 'PASS' : 'MISS'}  ${what.padEnd(50)} ${how}`);
 const faster = (x, y) => y.ms / x.ms;
@@ -138,6 +149,7 @@ for (const [C, x] of [[DEFAULT_C, V.a], [32, V.c32]]) {
   target(x.ms <= 1.4 * limit, `C = ${C}: (a) within 1.4× of (e) + decode time`,
     `${fmt(x.ms)} ms = ${fmt(x.ms / limit, 2)}× (${fmt(bound(x, C))} + ${fmt(decodeMs(x.rows))} ms)`);
 }
+target(cancelMax < 1000, 'a cancel stops a scan within a second', `max ${fmt(cancelMax)} ms past statement_timeout`);
 target(cpuRate >= 250000, 'decoding ≥ 250,000 rows/s on one core', `${fmt(cpuRate)} rows/s, SELECT count(*) from the cache` +
   (cachedAll.error ? '' : `; every column: ${fmt(cachedAll.rows / cachedAll.cpu * 1000)}`));
 target(memRatio <= 2, 'peak memory, 100,000 rows ≤ 2× that of 1,000 rows', `${fmt(memRatio, 2)}×`);

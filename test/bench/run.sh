@@ -123,6 +123,27 @@ lookup limit10 "$(psql -Xq -c "\copy (SELECT * FROM ecs.images WHERE region_id =
 fdw_runs c1 "$SLOW_RUNS" "SELECT count(*) FROM c1.images"
 sdk_runs c "$SLOW_RUNS" serial 100
 
+# cancellation: statement_timeout 500 ms while every answer stalls, and while
+# the scan sleeps between throttled answers; the latency past the 500 ms
+cancel_runs() {
+	local name=$1 fault=$2 i
+	ecs_log "cancel: statement_timeout during $name, 5 times"
+	emu faults-clear
+	emu fault "$fault"
+	for i in 1 2 3 4 5; do
+		psql -XAt 2>/dev/null <<-SQL
+			SET statement_timeout = '500ms';
+			SELECT clock_timestamp() AS t0 \gset
+			SELECT count(*) FROM ecs.images;
+			SELECT concat_ws(E'\t', 'cancel', '$name',
+			       round(extract(epoch FROM clock_timestamp() - :'t0'::timestamptz) * 1000) - 500);
+		SQL
+	done >>"$OUT/results.tsv"
+	emu faults-clear
+}
+cancel_runs stall '{"kind": "stall", "action": "DescribeImages", "ms": 60000}'
+cancel_runs backoff '{"kind": "throttle", "action": "DescribeImages"}'
+
 # ---- 2. the same with the emulator's --qps-limit: throttled, retried, still complete
 emulator --latency-ms 50 --regions 24 --images-per-region 1000 --qps-limit 100
 server qps
