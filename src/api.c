@@ -322,10 +322,12 @@ ecs_api_errdetail(const EcsApiError *err)
 	char	   *message = err->message ? pstrdup(err->message) : pstrdup("");
 	char	   *cut;
 
-	if ((cut = strstr(message, " server string to sign is")) != NULL)
-		*cut = '\0';
 	if ((cut = strstr(message, "server string to sign is")) != NULL)
+	{
+		while (cut > message && cut[-1] == ' ')
+			cut--;
 		*cut = '\0';
+	}
 	if (strlen(message) > MAX_MESSAGE_LEN)
 		strcpy(message + MAX_MESSAGE_LEN - 3, "...");
 

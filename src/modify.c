@@ -320,7 +320,7 @@ slot_text(TupleTableSlot *slot, int attnum, const char *what)
 	if (isnull)
 		ereport(ERROR,
 				(errcode(ERRCODE_NOT_NULL_VIOLATION),
-				 errmsg("%s must not be null", what)));
+				 errmsg("column \"%s\" must not be null", what)));
 	return TextDatumGetCString(value);
 }
 
@@ -337,7 +337,7 @@ junk_text(TupleTableSlot *planSlot, AttrNumber attno, const char *what)
 	if (isnull)
 		ereport(ERROR,
 				(errcode(ERRCODE_NOT_NULL_VIOLATION),
-				 errmsg("%s of the row must not be null", what)));
+				 errmsg("column \"%s\" of the row must not be null", what)));
 	return TextDatumGetCString(value);
 }
 

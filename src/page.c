@@ -7,7 +7,7 @@
  * a query usually needs a few of their fields, often none (count(*)).  A
  * tree-building parser spends most of its time allocating objects and hash
  * tables that are thrown away at once, so pages are read here by a small
- * scanner instead: it checks the whole body against the JSON grammar
+ * scanner instead: in one pass it checks the body against the JSON grammar
  * (complete or nothing: a truncated or malformed page is an error), notes
  * where each listed object and each wanted member is, and converts only
  * those members.  JSON values that become jsonb columns are passed on as
@@ -55,8 +55,20 @@ static Span unwrap(Span v);
 static char *tags_text(Span v);
 static char *field_text(Span item, const Span *members, const EcsField *field,
 						const EcsParams *request);
-static bool decode_list(Span list, const EcsField *fields, int nfields,
-						const EcsParams *request, EcsPage *page);
+static bool read_key(const char **pp, const char *end, Span *key,
+					 bool *escaped);
+static int	after_value(const char **pp, const char *end, char close);
+static const char *decode_item(const char *p, const char *end,
+							   const EcsField *fields, int nfields,
+							   Span *members);
+static const char *decode_list(const char *p, const char *end,
+							   const EcsField *fields, int nfields,
+							   const EcsParams *request, EcsPage *page);
+static const char *decode_list_value(const char *p, const char *end,
+									 const char *item_name,
+									 const EcsField *fields, int nfields,
+									 const EcsParams *request,
+									 EcsPage *page);
 
 /*
  * skip_ws
@@ -499,25 +511,125 @@ field_text(Span item, const Span *members, const EcsField *field,
 }
 
 /*
- * decode_list
- *		Fill page->values from the objects of the (checked) array list.
+ * read_key
+ *		At the key of an object member: check the key and the ':' after it,
+ *		and leave *pp at the value.
  */
 static bool
-decode_list(Span list, const EcsField *fields, int nfields,
-			const EcsParams *request, EcsPage *page)
+read_key(const char **pp, const char *end, Span *key, bool *escaped)
 {
-	const char *p = skip_ws(list.start + 1, list.end);
+	const char *p = *pp;
+
+	if (p >= end || *p != '"')
+		return false;
+	key->start = p + 1;
+	if ((p = scan_string(p, end, escaped)) == NULL)
+		return false;
+	key->end = p - 1;
+	p = skip_ws(p, end);
+	if (p >= end || *p != ':')
+		return false;
+	*pp = skip_ws(p + 1, end);
+	return true;
+}
+
+/*
+ * after_value
+ *		After a member or element: 1 if a ',' says more follow (*pp is then
+ *		at the next one), 0 at the closing bracket close (consumed), -1 if
+ *		the text is not valid.
+ */
+static int
+after_value(const char **pp, const char *end, char close)
+{
+	const char *p = skip_ws(*pp, end);
+
+	if (p < end && *p == ',')
+	{
+		*pp = skip_ws(p + 1, end);
+		return 1;
+	}
+	if (p < end && *p == close)
+	{
+		*pp = p + 1;
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * decode_item
+ *		Check one element of the list at p and note where the wanted
+ *		members of an object are; returns the position after it, or NULL
+ *		if it is not valid.
+ */
+static const char *
+decode_item(const char *p, const char *end, const EcsField *fields,
+			int nfields, Span *members)
+{
+	Span		key;
+	Span		value;
+	bool		escaped;
+	int			more;
+	int			f;
+
+	if (nfields == 0 || *p != '{')
+	{
+		if (nfields > 0)
+			memset(members, 0, sizeof(Span) * nfields);
+		return scan_value(p, end, 2);
+	}
+
+	memset(members, 0, sizeof(Span) * nfields);
+	p = skip_ws(p + 1, end);
+	if (p < end && *p == '}')
+		return p + 1;
+	do
+	{
+		if (!read_key(&p, end, &key, &escaped))
+			return NULL;
+		value.start = p;
+		if ((p = scan_value(p, end, 3)) == NULL)
+			return NULL;
+		value.end = p;
+		for (f = 0; f < nfields; f++)
+		{
+			if (members[f].start == NULL &&
+				fields[f].kind != ECS_FIELD_PARAM &&
+				fields[f].kind != ECS_FIELD_RAW &&
+				key_is(key, escaped, fields[f].name))
+				members[f] = value;
+		}
+	} while ((more = after_value(&p, end, '}')) == 1);
+	return more == 0 ? p : NULL;
+}
+
+/*
+ * decode_list
+ *		At the '[' of the list: check and decode every element into page;
+ *		returns the position after the list, or NULL if it is not valid.
+ */
+static const char *
+decode_list(const char *p, const char *end, const EcsField *fields,
+			int nfields, const EcsParams *request, EcsPage *page)
+{
 	int			capacity = 0;
 	Span	   *members = palloc(sizeof(Span) * Max(nfields, 1));
+	int			more;
 
-	page->nfields = nfields;
-	page->nrows = 0;
-	while (p < list.end && *p != ']')
+	p = skip_ws(p + 1, end);
+	if (p < end && *p == ']')
+		return p + 1;
+	do
 	{
-		Span		item = {p, scan_value(p, list.end, 0)};
+		Span		item;
 		char	  **row;
 		int			f;
 
+		item.start = p;
+		if ((p = decode_item(p, end, fields, nfields, members)) == NULL)
+			return NULL;
+		item.end = p;
 		if (nfields > 0)
 		{
 			if (page->nrows == capacity)
@@ -528,47 +640,59 @@ decode_list(Span list, const EcsField *fields, int nfields,
 					palloc(sizeof(char *) * capacity * nfields);
 			}
 			row = page->values + (size_t) page->nrows * nfields;
-
-			/* note where the wanted members are, in one pass over the item */
-			memset(members, 0, sizeof(Span) * nfields);
-			if (*item.start == '{')
-			{
-				const char *m = item.start + 1;
-				Span		key;
-				Span		value;
-				bool		escaped;
-
-				while ((m = next_member(m, item.end, &key, &value, &escaped)) != NULL)
-				{
-					for (f = 0; f < nfields; f++)
-					{
-						if (members[f].start == NULL &&
-							fields[f].kind != ECS_FIELD_PARAM &&
-							fields[f].kind != ECS_FIELD_RAW &&
-							key_is(key, escaped, fields[f].name))
-							members[f] = value;
-					}
-				}
-			}
 			for (f = 0; f < nfields; f++)
 				row[f] = field_text(item, &members[f], &fields[f], request);
 		}
 		page->nrows++;
+	} while ((more = after_value(&p, end, ']')) == 1);
+	return more == 0 ? p : NULL;
+}
 
-		p = skip_ws(item.end, list.end);
-		if (p < list.end && *p == ',')
-			p = skip_ws(p + 1, list.end);
-	}
-	return true;
+/*
+ * decode_list_value
+ *		At the value of the list member: a list, a list wrapped as
+ *		{item_name: [...]}, or null.  Returns the position after it, or
+ *		NULL if it is not valid.
+ */
+static const char *
+decode_list_value(const char *p, const char *end, const char *item_name,
+				  const EcsField *fields, int nfields,
+				  const EcsParams *request, EcsPage *page)
+{
+	Span		key;
+	bool		escaped;
+	int			more;
+
+	if (p < end && *p == '[')
+		return decode_list(p, end, fields, nfields, request, page);
+	if (p >= end || *p != '{')
+		return (p < end && *p == 'n') ? scan_value(p, end, 1) : NULL;
+
+	p = skip_ws(p + 1, end);
+	if (p < end && *p == '}')
+		return p + 1;
+	do
+	{
+		if (!read_key(&p, end, &key, &escaped))
+			return NULL;
+		if (key_is(key, escaped, item_name) && *p == '[' && page->nrows == 0)
+			p = decode_list(p, end, fields, nfields, request, page);
+		else
+			p = scan_value(p, end, 2);
+		if (p == NULL)
+			return NULL;
+	} while ((more = after_value(&p, end, '}')) == 1);
+	return more == 0 ? p : NULL;
 }
 
 /*
  * ecs_decode_page
  *		Decode one page of a Describe or List call: its paging fields and,
  *		for each object in list_name (wrapped as {item_name: [...]} or a
- *		plain array), the text of each of fields; ECS_FIELD_PARAM fields
- *		come from the request's parameters.  Returns false if the body is
- *		not a well-formed answer.
+ *		plain array; absent or null means none), the text of each of fields;
+ *		ECS_FIELD_PARAM fields come from the request's parameters.  Every
+ *		byte is checked once, as it is decoded.  Returns false if the body
+ *		is not a well-formed answer.
  */
 bool
 ecs_decode_page(const char *body, size_t len,
@@ -578,11 +702,8 @@ ecs_decode_page(const char *body, size_t len,
 {
 	const char *end = body + len;
 	const char *p = skip_ws(body, end);
-	Span		root;
-	Span		key;
-	Span		value;
-	Span		list = {NULL, NULL};
-	bool		escaped;
+	bool		have_list = false;
+	int			more;
 
 	memset(page, 0, sizeof(EcsPage));
 	page->total_count = -1;
@@ -591,37 +712,40 @@ ecs_decode_page(const char *body, size_t len,
 	/* the whole body must be one JSON object, and nothing else */
 	if (p >= end || *p != '{')
 		return false;
-	root.start = p;
-	root.end = scan_value(p, end, 0);
-	if (root.end == NULL || skip_ws(root.end, end) != end)
-		return false;
-
-	p = root.start + 1;
-	while ((p = next_member(p, root.end, &key, &value, &escaped)) != NULL)
+	p = skip_ws(p + 1, end);
+	if (p < end && *p == '}')
+		return skip_ws(p + 1, end) == end;
+	do
 	{
-		if (key_is(key, escaped, "TotalCount") && *value.start != 'n')
+		Span		key;
+		Span		value;
+		bool		escaped;
+
+		if (!read_key(&p, end, &key, &escaped))
+			return false;
+		if (!have_list && key_is(key, escaped, list_name))
+		{
+			have_list = true;
+			p = decode_list_value(p, end, item_name, fields, nfields,
+								  request, page);
+			if (p == NULL)
+				return false;
+			continue;
+		}
+		value.start = p;
+		if ((p = scan_value(p, end, 1)) == NULL)
+			return false;
+		value.end = p;
+		if (*value.start == 'n')
+			continue;
+		if (key_is(key, escaped, "TotalCount"))
 			page->total_count = strtoll(value.start + (*value.start == '"'),
 										NULL, 10);
-		else if (key_is(key, escaped, "PageNumber") && *value.start != 'n')
+		else if (key_is(key, escaped, "PageNumber"))
 			page->page_number = atoi(value.start + (*value.start == '"'));
 		else if (key_is(key, escaped, "NextToken") && *value.start == '"' &&
 				 value.end - value.start > 2)
 			page->next_token = unescape(value);
-		else if (key_is(key, escaped, list_name))
-			list = value;
-	}
-
-	if (list.start == NULL || *list.start == 'n')
-		return true;			/* an empty list may be left out */
-	if (*list.start == '{')
-	{
-		Span		inner;
-
-		if (!find_member(list, item_name, &inner))
-			return true;
-		list = inner;
-	}
-	if (*list.start != '[')
-		return false;
-	return decode_list(list, fields, nfields, request, page);
+	} while ((more = after_value(&p, end, '}')) == 1);
+	return more == 0 && skip_ws(p, end) == end;
 }
