@@ -27,6 +27,7 @@ import struct
 import sys
 import threading
 import time
+import traceback
 import urllib.parse
 import uuid
 
@@ -101,6 +102,9 @@ ACCOUNTS = [
             "RAM user without permissions: every action -> Forbidden.RAM",
             forbidden=True),
 ]
+# Never written to stderr or the --log file (see redact()).
+SECRETS = sorted({a.secret for a in ACCOUNTS} | {a.token for a in ACCOUNTS if a.token},
+                 key=len, reverse=True)
 # Accounts that exist (images can be shared with them) but have no keys.
 DIRECTORY_ACCOUNTS = [str(9000000000000000 + n) for n in range(1, 201)]
 KNOWN_ACCOUNT_IDS = {OWNER_ID, PEER_ID, EMPTY_ID, *DIRECTORY_ACCOUNTS}
@@ -152,6 +156,15 @@ def parse_iso(text):
         except ValueError:
             pass
     return None
+
+
+def redact(text, extra=()):
+    """`text` without the known secrets and security tokens, nor the
+    strings of 8 characters or more in `extra` (e.g. the token a request
+    carried)."""
+    for secret in sorted((s for s in extra if s and len(s) >= 8), key=len, reverse=True) + SECRETS:
+        text = text.replace(secret, "[redacted]")
+    return text
 
 
 def new_request_id():
@@ -1083,46 +1096,160 @@ class Auth:
 # Faults and statistics
 
 FAULT_KINDS = ("latency", "throttle", "error", "reset", "stall", "malformed", "truncated",
-               "lose_response", "create_failed")
-PRE_FAULTS = ("throttle", "error", "reset")
+               "lose_response", "create_failed", "respond", "huge", "deep", "total_count",
+               "patch", "bad_utf8")
+# The answer is replaced and the action does not run; the first matching rule
+# of this group applies.
+PRE_FAULTS = ("throttle", "error", "reset", "respond", "huge", "deep")
+REPLACE_FAULTS = ("respond", "huge", "deep")
+# The action runs; every matching rule rewrites its successful answer, in rule
+# order (JSON rewrites first, then bad_utf8 on the bytes).
+REWRITE_FAULTS = ("total_count", "patch", "bad_utf8")
 ERROR_MESSAGES = {
     "ServiceUnavailable": "The request has failed due to a temporary failure of the server.",
     "InternalError": "The request processing has failed due to some unknown error, "
                      "exception or failure.",
 }
 POST_FAULTS = ("malformed", "truncated", "lose_response")
+COMMON_FIELDS = {"kind", "action", "region", "account", "count", "rate"}
+KIND_FIELDS = {  # fields of the new kinds (older kinds accept ms/status/code/message)
+    "respond": {"status", "headers", "body", "body_b64"},
+    "huge": {"bytes", "chunked"},
+    "deep": {"depth"},
+    "total_count": {"value", "delta"},
+    "patch": {"set", "remove"},
+    "bad_utf8": {"field"},
+}
+HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+MAX_HUGE = 1 << 40
+MAX_DEPTH = 10000000
+
+
+def is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def parse_path(path, what):
+    if not isinstance(path, str) or not path or "" in path.split("."):
+        raise ValueError("%s: a path is a non-empty dotted string without empty segments" % what)
+    return path.split(".")
 
 
 class FaultRule:
     def __init__(self, spec, rule_id):
         if not isinstance(spec, dict):
             raise ValueError("a fault rule is a JSON object")
-        unknown = set(spec) - {"kind", "action", "region", "account", "count", "rate",
-                               "ms", "status", "code", "message"}
-        if unknown:
-            raise ValueError("unknown fault field(s): %s" % ", ".join(sorted(unknown)))
         self.kind = spec.get("kind")
         if self.kind not in FAULT_KINDS:
             raise ValueError("kind must be one of: %s" % ", ".join(FAULT_KINDS))
+        allowed = COMMON_FIELDS | KIND_FIELDS.get(self.kind, {"ms", "status", "code", "message"})
+        unknown = set(spec) - allowed
+        if unknown:
+            raise ValueError("unknown fault field(s): %s" % ", ".join(sorted(unknown)))
         self.id = rule_id
         self.action = spec.get("action")
         self.region = spec.get("region")
+        for name in ("action", "region"):
+            if spec.get(name) is not None and not isinstance(spec[name], str):
+                raise ValueError("%s must be a string" % name)
+        if spec.get("account") is not None and not isinstance(spec["account"], (str, int)):
+            raise ValueError("account must be a string")
         self.account = None if spec.get("account") is None else str(spec["account"])
         self.count = spec.get("count", 1 if self.kind == "create_failed" else None)
         self.rate = spec.get("rate")
+        if self.count is not None and (not is_int(self.count) or self.count < 1):
+            raise ValueError("count must be a positive integer")
+        if self.rate is not None and not (isinstance(self.rate, (int, float))
+                                          and not isinstance(self.rate, bool) and 0 <= self.rate <= 1):
+            raise ValueError("rate must be a number between 0 and 1")
+        self.hits = 0
+        if self.kind in KIND_FIELDS:
+            getattr(self, "_init_" + self.kind)(spec)
+            return
         self.ms = spec.get("ms", 600000 if self.kind == "stall" else 1000)
         self.status = spec.get("status", 503)
         self.code = spec.get("code", "ServiceUnavailable" if self.status == 503 else "InternalError")
         self.message = spec.get("message", ERROR_MESSAGES.get(self.code, "Injected fault."))
-        if self.count is not None and (not isinstance(self.count, int) or self.count < 1):
-            raise ValueError("count must be a positive integer")
-        if self.rate is not None and not (isinstance(self.rate, (int, float)) and 0 <= self.rate <= 1):
-            raise ValueError("rate must be a number between 0 and 1")
-        if not isinstance(self.ms, (int, float)) or self.ms < 0:
+        if not isinstance(self.ms, (int, float)) or isinstance(self.ms, bool) or self.ms < 0:
             raise ValueError("ms must be a non-negative number")
-        if not isinstance(self.status, int) or not 400 <= self.status <= 599:
+        if not is_int(self.status) or not 400 <= self.status <= 599:
             raise ValueError("status must be an HTTP error status")
-        self.hits = 0
+        if not isinstance(self.code, str) or not isinstance(self.message, str):
+            raise ValueError("code and message must be strings")
+
+    def _init_respond(self, spec):
+        self.status = spec.get("status", 200)
+        if not is_int(self.status) or not 200 <= self.status <= 599:
+            raise ValueError("status must be an integer within 200..599")
+        headers = spec.get("headers", {})
+        if not isinstance(headers, dict):
+            raise ValueError("headers must be an object of strings")
+        self.headers = []
+        for name, value in headers.items():
+            if not HEADER_NAME.match(name):
+                raise ValueError("bad header name: %r" % name)
+            if name.lower() in ("content-length", "transfer-encoding"):
+                raise ValueError("%s is set by the emulator" % name)
+            if not isinstance(value, str) or any(c in value for c in "\r\n\0"):
+                raise ValueError("header %s: the value must be a string without CR, LF or NUL" % name)
+            try:
+                value.encode("latin-1")
+            except UnicodeEncodeError:
+                raise ValueError("header %s: the value must be Latin-1 text" % name) from None
+            self.headers.append((name, value))
+        if "body" in spec and "body_b64" in spec:
+            raise ValueError("give body or body_b64, not both")
+        if "body_b64" in spec:
+            if not isinstance(spec["body_b64"], str):
+                raise ValueError("body_b64 must be a base64 string")
+            try:
+                self.body = base64.b64decode(spec["body_b64"], validate=True)
+            except ValueError:
+                raise ValueError("body_b64 is not valid base64") from None
+        else:
+            body = spec.get("body", "")
+            if not isinstance(body, str):
+                raise ValueError("body must be a string (use body_b64 for bytes)")
+            self.body = body.encode("utf-8")
+        if self.status in (204, 304) and self.body:
+            raise ValueError("a %d answer has no body" % self.status)
+
+    def _init_huge(self, spec):
+        self.bytes = spec.get("bytes")
+        self.chunked = spec.get("chunked", False)
+        if not is_int(self.bytes) or not 0 <= self.bytes <= MAX_HUGE:
+            raise ValueError("bytes must be an integer within 0..%d" % MAX_HUGE)
+        if not isinstance(self.chunked, bool):
+            raise ValueError("chunked must be true or false")
+
+    def _init_deep(self, spec):
+        self.depth = spec.get("depth")
+        if not is_int(self.depth) or not 0 <= self.depth <= MAX_DEPTH:
+            raise ValueError("depth must be an integer within 0..%d" % MAX_DEPTH)
+
+    def _init_total_count(self, spec):
+        self.value, self.delta = spec.get("value"), spec.get("delta")
+        if (self.value is None) == (self.delta is None):
+            raise ValueError("give exactly one of value and delta")
+        if not is_int(self.value if self.delta is None else self.delta):
+            raise ValueError("value/delta must be an integer")
+
+    def _init_patch(self, spec):
+        sets, removes = spec.get("set", {}), spec.get("remove", [])
+        if not isinstance(sets, dict):
+            raise ValueError("set must be an object {dotted.path: JSON value}")
+        if not isinstance(removes, list):
+            raise ValueError("remove must be a list of dotted paths")
+        if not sets and not removes:
+            raise ValueError("patch needs set or remove")
+        self.set = [(parse_path(p, "set"), v) for p, v in sets.items()]
+        self.remove = [parse_path(p, "remove") for p in removes]
+        self.spec_set, self.spec_remove = sets, removes
+
+    def _init_bad_utf8(self, spec):
+        self.field = spec.get("field", "ImageName")
+        if not isinstance(self.field, str) or not self.field:
+            raise ValueError("field must be a non-empty string")
 
     def matches(self, action, region, account):
         return ((self.action is None or self.action == action)
@@ -1130,10 +1257,98 @@ class FaultRule:
                 and (self.account is None or self.account == account))
 
     def to_json(self):
-        return {"id": self.id, "kind": self.kind, "action": self.action, "region": self.region,
-                "account": self.account, "count": self.count, "rate": self.rate, "ms": self.ms,
-                "status": self.status, "code": self.code, "message": self.message,
-                "hits": self.hits}
+        d = {"id": self.id, "kind": self.kind, "action": self.action, "region": self.region,
+             "account": self.account, "count": self.count, "rate": self.rate}
+        if self.kind == "respond":
+            d.update(status=self.status, headers=dict(self.headers), bytes=len(self.body))
+        elif self.kind == "huge":
+            d.update(bytes=self.bytes, chunked=self.chunked)
+        elif self.kind == "deep":
+            d.update(depth=self.depth)
+        elif self.kind == "total_count":
+            d.update({"value": self.value} if self.delta is None else {"delta": self.delta})
+        elif self.kind == "patch":
+            d.update(set=self.spec_set, remove=self.spec_remove)
+        elif self.kind == "bad_utf8":
+            d.update(field=self.field)
+        else:
+            d.update(ms=self.ms, status=self.status, code=self.code, message=self.message)
+        d["hits"] = self.hits
+        return d
+
+    def rewrite(self, doc):
+        """total_count / patch: change the parsed answer `doc` in place;
+        whether there was anything to change."""
+        if self.kind == "total_count":
+            real = doc.get("TotalCount") if isinstance(doc, dict) else None
+            if self.delta is None and "TotalCount" in doc:
+                doc["TotalCount"] = self.value
+            elif self.delta is not None and is_int(real):
+                doc["TotalCount"] = real + self.delta
+            else:
+                return False
+            return True
+        changed = False
+        for path, value in self.set:
+            for parent, key in resolve_parents(doc, path):
+                parent[key] = json.loads(json.dumps(value))     # a fresh copy each time
+                changed = True
+        for path in self.remove:
+            targets = resolve_parents(doc, path)
+            # Delete array elements from the highest index down.
+            for parent, key in sorted(targets, key=lambda t: (id(t[0]), t[1] if isinstance(t[1], int) else 0),
+                                      reverse=True):
+                if isinstance(parent, dict):
+                    if key in parent:
+                        del parent[key]
+                        changed = True
+                else:
+                    del parent[key]
+                    changed = True
+        return changed
+
+
+def resolve_parents(doc, path):
+    """(container, key) pairs that a dotted path names: "*" fans out over every
+    element or value, an integer segment indexes an array.  The last key of an
+    object may be missing; missing intermediates give nothing."""
+    nodes = [doc]
+    for seg in path[:-1]:
+        step = []
+        for node in nodes:
+            if seg == "*":
+                step.extend(node.values() if isinstance(node, dict)
+                            else node if isinstance(node, list) else [])
+            elif isinstance(node, dict):
+                if seg in node:
+                    step.append(node[seg])
+            elif isinstance(node, list) and re.fullmatch(r"-?\d+", seg):
+                i = int(seg)
+                if -len(node) <= i < len(node):
+                    step.append(node[i])
+        nodes = step
+    last, out = path[-1], []
+    for node in nodes:
+        if isinstance(node, dict):
+            out.extend([(node, k) for k in list(node)] if last == "*" else [(node, last)])
+        elif isinstance(node, list):
+            if last == "*":
+                out.extend((node, i) for i in range(len(node)))
+            elif re.fullmatch(r"-?\d+", last):
+                i = int(last)
+                if -len(node) <= i < len(node):
+                    out.append((node, i % len(node)))
+    return out
+
+
+def bad_utf8(data, field):
+    """Insert 0xFF 0xFE 0xC3 after the opening quote of the first string value
+    of a member named `field` in the serialised answer `data`; None when
+    there is no such member."""
+    m = re.search(re.escape(json.dumps(field).encode()) + rb'\s*:\s*"', data)
+    if m is None:
+        return None
+    return data[:m.end()] + b"\xff\xfe\xc3" + data[m.end():]
 
 
 class FaultPlan:
@@ -1171,23 +1386,31 @@ class Faults:
         with self.lock:
             return [r.to_json() for r in self.rules]
 
+    def _chance(self, rule):
+        return rule.rate is None or self.rng.random() < rule.rate
+
     def _fire(self, rule):
         """Whether a matching rule applies now; consumes its count."""
-        if rule.rate is not None and self.rng.random() >= rule.rate:
+        if not self._chance(rule):
             return False
+        self._use(rule)
+        return True
+
+    def _use(self, rule):
         rule.hits += 1
         if rule.count is not None:
             rule.count -= 1
             if rule.count == 0:
                 self.rules.remove(rule)
-        return True
 
     def plan(self, action, region, account):
         plan = FaultPlan()
         plan.sleep_ms = self.latency_ms
         with self.lock:
+            posts = []
             for rule in list(self.rules):
-                if rule.kind == "create_failed" or not rule.matches(action, region, account):
+                if rule.kind in ("create_failed",) + REWRITE_FAULTS \
+                        or not rule.matches(action, region, account):
                     continue
                 if rule.kind in ("latency", "stall"):
                     if self._fire(rule):
@@ -1195,14 +1418,33 @@ class Faults:
                 elif rule.kind in PRE_FAULTS:
                     if plan.pre is None and self._fire(rule):
                         plan.pre = rule
-                elif plan.post is None and self._fire(rule):
-                    plan.post = rule
+                else:
+                    posts.append(rule)
             if plan.pre is None:
                 for kind, rate in self.rates:
                     if rate and self.rng.random() < rate:
                         plan.pre = FaultRule({"kind": kind, "status": self.rng.choice([500, 503])}, 0)
                         break
+            # A replaced answer (respond/huge/deep) is sent as given.
+            if plan.pre is None or plan.pre.kind not in REPLACE_FAULTS:
+                for rule in posts:
+                    if self._fire(rule):
+                        plan.post = rule
+                        break
         return plan
+
+    def rewrite(self, kinds, action, region, account, apply):
+        """Offer the matching rules of `kinds`, in rule order, to apply(rule),
+        which changes the answer and says whether it did.  Only a rule that
+        changed it is used up (count, hits); returns those rules."""
+        done = []
+        with self.lock:
+            for rule in list(self.rules):
+                if rule.kind in kinds and rule.matches(action, region, account) \
+                        and self._chance(rule) and apply(rule):
+                    self._use(rule)
+                    done.append(rule)
+        return done
 
     def take_create_failed(self, action, region, account):
         """Whether a create_failed rule claims the image being created."""
@@ -1246,12 +1488,13 @@ class Stats:
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
 
-    def end(self, code=None, fault=None):
+    def end(self, code=None, faults=()):
+        """`faults`: the kinds that acted on the request (a kind or a list)."""
         with self.lock:
             self.in_flight -= 1
             if code:
                 self.by_code[code] = self.by_code.get(code, 0) + 1
-            if fault:
+            for fault in [faults] if isinstance(faults, str) else faults:
                 self.faults[fault] = self.faults.get(fault, 0) + 1
 
     def to_json(self):
@@ -2189,8 +2432,10 @@ class Emulator:
         self.log_lock = threading.Lock()
         self.log = open(args.log, "a", encoding="utf-8") if args.log else None
 
-    def write_log(self, entry):
+    def write_log(self, entry, hide=()):
+        """Log one request; secrets, tokens and the strings in `hide` are redacted."""
         if self.log is not None:
+            entry = {k: redact(v, hide) if isinstance(v, str) else v for k, v in entry.items()}
             with self.log_lock:
                 self.log.write(json.dumps(entry, ensure_ascii=False) + "\n")
                 self.log.flush()
@@ -2198,6 +2443,17 @@ class Emulator:
 
 class Reset(Exception):
     """Drop the connection without answering."""
+
+
+class Replace(Exception):
+    """Answer with a respond/huge/deep fault instead of running the action."""
+
+    def __init__(self, rule):
+        super().__init__(rule.kind)
+        self.rule = rule
+
+
+HUGE_CHUNK = b"x" * (1 << 20)
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -2329,11 +2585,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except UnicodeDecodeError:
             query, form, undecodable = [], [], True
         req = ApiRequest(self.command, url.path, query, form, body, headers)
+        hide = (req.params.get("SecurityToken"), headers.get("x-acs-security-token"))
         scheme = "acs3" if "authorization" in headers else ("rpc" if "Signature" in req.params else None)
         emu.stats.begin(req.action or "-", req.region if req.region in emu.world.prefix else "",
                         scheme)
         request_id = new_request_id()
-        code = fault = account = plan = None
+        code = fault = post_fault = account = plan = None
+        rewrites = []
+        succeeded = False
         status = 200
         try:
             try:
@@ -2356,6 +2615,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     fault = plan.pre.kind
                     if fault == "reset":
                         raise Reset()
+                    if fault in REPLACE_FAULTS:
+                        raise Replace(plan.pre)
                     if fault == "throttle":
                         raise ApiError(400, "Throttling.User", "Request was denied due to user flow control.")
                     raise ApiError(plan.pre.status, plan.pre.code, plan.pre.message)
@@ -2366,11 +2627,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                    "User not authorized to operate on the specified resource.")
                 result = emu.api.call(req, account)
                 text = dump(dict({"RequestId": request_id}, **result))
-            except Reset:
+                succeeded = True
+                if emu.faults.rules:
+                    parsed = []
+
+                    def rewrite_json(rule):
+                        if not parsed:
+                            parsed.append(json.loads(text))
+                        return rule.rewrite(parsed[0])
+                    rewrites = emu.faults.rewrite(("total_count", "patch"), req.action, req.region,
+                                                  account, rewrite_json)
+                    if rewrites:
+                        text = compact(parsed[0])
+            except (Reset, Replace):
                 raise
             except Exception as e:  # every failure becomes an API error envelope
                 if not isinstance(e, ApiError):
-                    sys.stderr.write("ecs_emulator: internal error in %s: %r\n" % (req.action, e))
+                    sys.stderr.write(redact("ecs_emulator: internal error in %s: %r\n"
+                                            % (req.action, e), hide))
                     e = ApiError(500, "InternalError", ERROR_MESSAGES["InternalError"])
                 status, code = e.status, e.code
                 product = "Oos" if req.version == OOS_VERSION else "Ecs"
@@ -2381,28 +2655,84 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                 "Recommend": "https://api.aliyun.com/troubleshoot?q=%s&product=%s"
                                              "&requestId=%s" % (e.code, product, request_id)})
             data = text.encode()
+            if succeeded and emu.faults.rules:
+                encoded = [data]
+
+                def rewrite_bytes(rule):
+                    changed = bad_utf8(encoded[0], rule.field)
+                    encoded[0] = changed or encoded[0]
+                    return changed is not None
+                rewrites += emu.faults.rewrite(("bad_utf8",), req.action, req.region, account,
+                                               rewrite_bytes)
+                data = encoded[0]
             post = plan.post if plan is not None else None
             if post is not None:
-                fault = post.kind
-                if fault == "lose_response":
+                post_fault = post.kind
+                if post_fault == "lose_response":
                     raise Reset()
-                if fault == "malformed":
+                if post_fault == "malformed":
                     self.send(200, data[:max(1, len(data) // 2)], request_id)
                 else:
                     self.send(status, data[:len(data) // 2], request_id, claimed_length=len(data) + 64)
                     self.close_connection = True
             else:
                 self.send(status, data, request_id)
+        except Replace as r:
+            status = self.replace(r.rule, request_id)
         except Reset:
-            fault = fault or "reset"
             status = 0
             self.reset()
         finally:
-            emu.stats.end(code, fault)
+            # Every fault that acted: the replacing one, the rewrites, the transport one.
+            kinds = [k for k in [fault] + [r.kind for r in rewrites] + [post_fault] if k]
+            emu.stats.end(code, kinds)
             emu.write_log({"time": iso(time.time()), "method": self.command,
                            "action": req.action, "version": req.version, "region": req.region,
                            "account": account, "scheme": scheme, "status": status, "code": code,
-                           "fault": fault, "ms": round((time.monotonic() - started) * 1000, 1)})
+                           "fault": ",".join(kinds) or None,
+                           "ms": round((time.monotonic() - started) * 1000, 1)}, hide)
+
+    def replace(self, rule, request_id):
+        """Send the answer of a respond/huge/deep rule; returns the status."""
+        if rule.kind == "respond":
+            self.send_response(rule.status)
+            if not any(name.lower() == "content-type" for name, _ in rule.headers):
+                self.send_header("Content-Type", "application/json;charset=utf-8")
+            for name, value in rule.headers:
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(rule.body)))
+            self.end_headers()
+            self.wfile.write(rule.body)
+            return rule.status
+        head = ('{"RequestId":"%s",' % request_id).encode()
+        if rule.kind == "deep":
+            head += b'"TotalCount":1,"PageNumber":1,"PageSize":10,"Images":{"Image":['
+            self.send(200, head + b"[" * rule.depth + b"]" * rule.depth + b"]}}", request_id)
+            return 200
+        head = (head + b'"Pad":"')[:rule.bytes]
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json;charset=utf-8")
+        if rule.chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(rule.bytes))
+        self.send_header("x-acs-request-id", request_id)
+        self.end_headers()
+        try:
+            left = rule.bytes
+            piece = head
+            while left > 0:
+                if rule.chunked:
+                    self.wfile.write(b"%x\r\n" % len(piece) + piece + b"\r\n")
+                else:
+                    self.wfile.write(piece)
+                left -= len(piece)
+                piece = memoryview(HUGE_CHUNK)[:min(left, len(HUGE_CHUNK))]
+            if rule.chunked:
+                self.wfile.write(b"0\r\n\r\n")
+        except OSError:     # the client gave up: stop quietly
+            self.close_connection = True
+        return 200
 
 
 class Server(http.server.ThreadingHTTPServer):
@@ -2421,7 +2751,8 @@ class Server(http.server.ThreadingHTTPServer):
         exc = sys.exc_info()[1]
         if isinstance(exc, (ConnectionError, ssl.SSLError, socket.timeout, OSError)):
             return
-        super().handle_error(request, client_address)
+        sys.stderr.write(redact("ecs_emulator: error while serving %s:%s\n%s"
+                                % (client_address[0], client_address[1], traceback.format_exc())))
 
 
 def loopback(host):

@@ -17,6 +17,7 @@ file; needed for https).  Output is terse and deterministic.
   emuctl.py seed                              instances, snapshots, buckets, tasks
   emuctl.py call [--key NAME] [--sig 1|3] [--method M] ACTION [K=V ...]
                                               a signed API call, prints the JSON answer
+                                              (exit 1 on an API error or a non-JSON answer)
 """
 
 import argparse
@@ -90,6 +91,15 @@ def sign_acs3(method, host, action, version, query, body, key_id, secret, token=
     return headers
 
 
+class NotJson(ValueError):
+    """An API answer that is not JSON (e.g. from a respond fault)."""
+
+    def __init__(self, status, data):
+        super().__init__("HTTP %d, the answer is not JSON (%d bytes)" % (status, len(data)))
+        self.status = status
+        self.data = data
+
+
 class Client:
     """A small HTTP client for the emulator (control endpoints and signed calls)."""
 
@@ -147,7 +157,10 @@ class Client:
             path = "/" + ("?" + "&".join("%s=%s" % (pct(k), pct(v))
                                           for k, v in sorted(query.items())) if query else "")
         status, _, data = self.raw(method, path, body, headers)
-        return status, json.loads(data)
+        try:
+            return status, json.loads(data)
+        except ValueError:
+            raise NotJson(status, data) from None
 
 
 def main(argv=None):
@@ -214,7 +227,11 @@ def main(argv=None):
         out = json.dumps(c.control("GET", "seed"), sort_keys=True, ensure_ascii=False)
     elif args.cmd == "call":
         params = dict(kv.split("=", 1) for kv in args.params)
-        status, answer = c.call(args.action, params, args.key, args.sig, args.method, args.form)
+        try:
+            status, answer = c.call(args.action, params, args.key, args.sig, args.method, args.form)
+        except NotJson as e:
+            sys.stderr.write("emuctl: %s\n" % e)
+            return 1
         out = json.dumps(answer, sort_keys=True, ensure_ascii=False)
         if status != 200:
             print(out)

@@ -1,7 +1,9 @@
 #!/bin/sh
 # make_test_ca.sh DIR -- create a throwaway test CA and a server certificate
 # for the ECS emulator: DIR/ca.pem, DIR/ca.key, DIR/server.pem, DIR/server.key.
-# EC P-256, valid 30 days, server SAN IP:127.0.0.1, IP:::1, DNS:localhost.
+# EC P-256, valid 30 days, server SAN IP:127.0.0.1, IP:::1 only: the name
+# "localhost" is left out on purpose, so that tests can reach the emulator
+# under a host name its certificate does not cover.
 # Idempotent: existing files are kept while they verify and stay valid for
 # at least another day.  Quiet unless something fails.
 set -eu
@@ -25,10 +27,10 @@ openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
     -addext "basicConstraints=critical,CA:TRUE" \
     -addext "keyUsage=critical,keyCertSign,cRLSign" >"$log" 2>&1 || fail "could not create the CA"
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$tmp/server.key" -out "$tmp/server.csr" -subj "/CN=localhost" \
+    -keyout "$tmp/server.key" -out "$tmp/server.csr" -subj "/CN=ECS emulator" \
     >"$log" 2>&1 || fail "could not create the server key"
 cat >"$tmp/server.ext" <<'EXT'
-subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost
+subjectAltName=IP:127.0.0.1,IP:::1
 basicConstraints=CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=serverAuth

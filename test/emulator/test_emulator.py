@@ -53,6 +53,7 @@ class Server:
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
         self.proc.wait(5)
+        self.stderr_text = self.proc.stderr.read().decode("utf-8", "replace")
         self.proc.stderr.close()
 
 
@@ -693,6 +694,290 @@ def own_instance(status="Running", region="cn-hangzhou"):
     seed = C.control("GET", "seed")
     return [i for i in seed["instances"] if i["OwnerId"] == OWNER and i["RegionId"] == region
             and i["Status"] == status][0]
+
+
+# ---------------------------------------------------------------------------
+# Faults that shape the answer
+
+
+def raw_api(action, params=None, key="owner", server=None):
+    """A signed RPC GET over http.client (no redirects followed); returns
+    (status, headers with lower-case names, body bytes)."""
+    server = server or SERVER
+    key_id, secret, token = emuctl.KEYS[key]
+    version = "2019-06-01" if action in emuctl.OOS_ACTIONS else "2014-05-26"
+    signed = emuctl.sign_rpc("GET", dict(params or {}, Action=action, Version=version),
+                             key_id, secret, token)
+    conn = http.client.HTTPSConnection("127.0.0.1", server.port, context=server.client.context,
+                                       timeout=30)
+    try:
+        conn.request("GET", "/?" + urllib.parse.urlencode(signed, quote_via=urllib.parse.quote))
+        r = conn.getresponse()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+    finally:
+        conn.close()
+
+
+class ShapeFaultTest(ApiTestCase):
+    """respond, huge, deep, total_count, patch, bad_utf8."""
+
+    def setUp(self):
+        C.control("POST", "reset")
+
+    def add(self, rule):
+        return C.control("POST", "faults", rule)
+
+    def test_rule_validation(self):
+        bad = [{"kind": "respond", "body": "a", "body_b64": "YQ=="}, {"kind": "respond", "status": 99},
+               {"kind": "respond", "status": "502"}, {"kind": "respond", "body": 5},
+               {"kind": "respond", "body_b64": "not base64!"}, {"kind": "respond", "headers": []},
+               {"kind": "respond", "headers": {"Content-Length": "3"}},
+               {"kind": "respond", "headers": {"X-A": "a\r\nX-B: b"}},
+               {"kind": "respond", "headers": {"bad name": "v"}}, {"kind": "respond", "ms": 5},
+               {"kind": "huge"}, {"kind": "huge", "bytes": -1}, {"kind": "huge", "bytes": 10, "chunked": 1},
+               {"kind": "deep", "depth": "9"}, {"kind": "total_count"},
+               {"kind": "total_count", "value": 1, "delta": 1}, {"kind": "total_count", "value": 1.5},
+               {"kind": "total_count", "delta": True}, {"kind": "patch"}, {"kind": "patch", "set": []},
+               {"kind": "patch", "remove": "TotalCount"}, {"kind": "patch", "set": {"a..b": 1}},
+               {"kind": "patch", "remove": [""]}, {"kind": "bad_utf8", "field": ""},
+               {"kind": "bad_utf8", "field": 3}, {"kind": "huge", "bytes": 10, "count": 0},
+               {"kind": "respond", "status": 204, "body": "x"}, {"kind": "deep", "depth": 5, "rate": 2}]
+        for rule in bad:
+            status, _, data = C.raw("POST", "/_emulator/faults", json.dumps(rule).encode())
+            self.assertEqual(status, 400, rule)
+            self.assertIn("error", json.loads(data))
+        self.assertEqual(C.control("GET", "faults"), [])
+        self.add({"kind": "patch", "action": "DescribeImages", "set": {"TotalCount": "many"}, "count": 2})
+        listed = C.control("GET", "faults")[0]
+        self.assertEqual((listed["kind"], listed["set"], listed["remove"], listed["count"]),
+                         ("patch", {"TotalCount": "many"}, [], 2))
+
+    def test_respond(self):
+        self.add({"kind": "respond", "action": "DescribeRegions", "status": 502, "count": 1,
+                  "headers": {"Content-Type": "text/html"}, "body": "<html><h1>502 Bad Gateway</h1></html>"})
+        self.add({"kind": "respond", "action": "DescribeRegions", "status": 302, "count": 1,
+                  "headers": {"Location": "https://evil.example.com/steal"}})
+        self.add({"kind": "respond", "action": "DescribeRegions", "count": 1,
+                  "body_b64": "eyJSZXF1ZXN0SWQiOiL/In0="})
+        status, headers, data = raw_api("DescribeRegions")
+        self.assertEqual((status, headers["content-type"], data),
+                         (502, "text/html", b"<html><h1>502 Bad Gateway</h1></html>"))
+        self.assertEqual(int(headers["content-length"]), len(data))
+        self.assertNotIn("x-acs-request-id", headers)
+        status, headers, data = raw_api("DescribeRegions")
+        self.assertEqual((status, headers["location"], data), (302, "https://evil.example.com/steal", b""))
+        status, headers, data = raw_api("DescribeRegions")
+        self.assertEqual((status, headers["content-type"], data),
+                         (200, "application/json;charset=utf-8", b'{"RequestId":"\xff"}'))
+        self.assertEqual(raw_api("DescribeRegions")[0], 200)
+        # The action does not run.
+        self.add({"kind": "respond", "action": "CreateImage", "body": "{}", "count": 1})
+        params = {"RegionId": "cn-hangzhou", "SnapshotId": own_snapshot(), "ImageName": "never-made"}
+        self.assertEqual(call("CreateImage", params), (200, {}))
+        truth = C.control("GET", "images?account=%s&region=cn-hangzhou" % OWNER)
+        self.assertNotIn("never-made", [i["ImageName"] for i in truth])
+        # The first matching rule of the replacing group wins and is sent as
+        # given: a malformed rule is left for the next request.
+        self.add({"kind": "respond", "body": "x", "count": 1})
+        self.add({"kind": "throttle", "count": 1})
+        self.add({"kind": "malformed", "count": 1})
+        self.assertEqual(raw_api("DescribeRegions")[2], b"x")
+        self.assertEqual([r["kind"] for r in C.control("GET", "faults")], ["throttle", "malformed"])
+        status, _, data = raw_api("DescribeRegions")
+        self.assertEqual(status, 200)                # half of the Throttling.User envelope
+        self.assertTrue(data.startswith(b'{"RequestId":"'))
+        with self.assertRaises(ValueError):
+            json.loads(data)
+        self.assertEqual(C.control("GET", "stats")["faults"], {"respond": 5, "throttle": 1, "malformed": 1})
+        # Through emuctl, as the pg_regress tests do.
+        env = dict(os.environ, EMU_URL=C.url, EMU_CA=os.path.join(TMP, "ca.pem"))
+        run = lambda *a: subprocess.run([sys.executable, os.path.join(HERE, "emuctl.py")] + list(a),
+                                        env=env, capture_output=True, text=True)
+        done = run("fault", '{"kind":"respond","status":502,"body":"<html></html>",'
+                            '"headers":{"Content-Type":"text/html"},"count":1}')
+        self.assertEqual((done.returncode, done.stdout, done.stderr), (0, "", ""))
+        done = run("call", "DescribeRegions")
+        self.assertEqual((done.returncode, done.stdout, done.stderr),
+                         (1, "", "emuctl: HTTP 502, the answer is not JSON (13 bytes)\n"))
+        done = run("fault", '{"kind":"respond","body":"a","body_b64":"YQ=="}')
+        self.assertEqual((done.returncode, done.stderr), (1, "emuctl: give body or body_b64, not both\n"))
+
+    def test_huge(self):
+        n = 5 * 1024 * 1024 + 7
+        prefix = b'{"RequestId":"'
+        self.add({"kind": "huge", "bytes": n, "count": 1})
+        status, headers, data = raw_api("DescribeRegions")
+        self.assertEqual((status, int(headers["content-length"]), len(data)), (200, n, n))
+        self.assertTrue(data.startswith(prefix))
+        self.assertEqual(data[14:50].decode(), headers["x-acs-request-id"])
+        self.assertTrue(data[50:].startswith(b'","Pad":"xxx'))
+        self.assertEqual(data.count(b"x"), n - len(b'{"RequestId":"%s","Pad":"' % data[14:50]))
+        self.add({"kind": "huge", "bytes": n, "chunked": True, "count": 1})
+        status, headers, data = raw_api("DescribeRegions")
+        self.assertEqual((status, headers.get("transfer-encoding"), len(data)), (200, "chunked", n))
+        self.assertNotIn("content-length", headers)
+        self.assertTrue(data.startswith(prefix) and data.endswith(b"xxx"))
+        # A client that gives up early (stderr stays clean: see HygieneTest).
+        self.add({"kind": "huge", "bytes": 1 << 30, "count": 1})
+        conn = http.client.HTTPSConnection("127.0.0.1", SERVER.port, context=C.context, timeout=30)
+        key_id, secret, _ = emuctl.KEYS["owner"]
+        conn.request("GET", "/?" + urllib.parse.urlencode(emuctl.sign_rpc(
+            "GET", {"Action": "DescribeRegions", "Version": "2014-05-26"}, key_id, secret)))
+        r = conn.getresponse()
+        self.assertEqual(len(r.read(100000)), 100000)
+        conn.close()
+        self.assertEqual(call("DescribeRegions")[0], 200)
+        deadline = time.time() + 5
+        while C.control("GET", "stats")["in_flight"] and time.time() < deadline:
+            time.sleep(0.02)
+        self.assertEqual(C.control("GET", "stats")["faults"], {"huge": 3})
+
+    def test_deep(self):
+        self.add({"kind": "deep", "depth": 40, "count": 1})
+        status, headers, data = raw_api("DescribeImages", {"RegionId": "cn-hangzhou"})
+        doc = json.loads(data)
+        self.assertEqual((status, doc["RequestId"], doc["TotalCount"], doc["PageSize"]),
+                         (200, headers["x-acs-request-id"], 1, 10))
+        node, depth = doc["Images"]["Image"], 0
+        while node:
+            node, depth = node[0], depth + 1
+        self.assertEqual(depth, 40)
+        self.add({"kind": "deep", "depth": 200000, "count": 1})
+        status, headers, data = raw_api("DescribeImages", {"RegionId": "cn-hangzhou"})
+        head = b'{"RequestId":"%s","TotalCount":1,"PageNumber":1,"PageSize":10,"Images":{"Image":[' \
+            % headers["x-acs-request-id"].encode()
+        self.assertEqual(data, head + b"[" * 200000 + b"]" * 200000 + b"]}}")
+        with self.assertRaises(RecursionError):
+            json.loads(data)
+
+    def test_total_count(self):
+        real = ok("DescribeImages", {"RegionId": "cn-beijing"})
+        self.add({"kind": "total_count", "action": "DescribeImages", "value": 1000, "count": 1})
+        self.add({"kind": "total_count", "action": "DescribeImages", "region": "cn-beijing",
+                  "delta": -2, "count": 1})
+        self.add({"kind": "total_count", "action": "DescribeRegions", "value": 5, "count": 1})
+        body = ok("DescribeImages", {"RegionId": "cn-beijing"})
+        self.assertEqual(body["TotalCount"], 998)     # value 1000, then delta -2, in rule order
+        self.assertEqual(body["Images"], real["Images"])
+        self.assertNotIn("TotalCount", ok("DescribeRegions"))
+        # A rule is used up only by an answer it changes.
+        self.assertEqual([(r["action"], r["hits"]) for r in C.control("GET", "faults")],
+                         [("DescribeRegions", 0)])
+        C.control("POST", "faults/clear")
+        self.assertEqual(ok("DescribeImages", {"RegionId": "cn-beijing"})["TotalCount"], real["TotalCount"])
+        # A failed action is not rewritten and does not use the rule up.
+        self.add({"kind": "total_count", "action": "DescribeImages", "value": 7})
+        self.assertError(call("DescribeImages", {"RegionId": "cn-beijing", "PageSize": 0}), "InvalidParameter")
+        self.assertEqual(C.control("GET", "faults")[0]["hits"], 0)
+        self.assertEqual(ok("DescribeImages", {"RegionId": "cn-beijing"})["TotalCount"], 7)
+        self.assertEqual(C.control("GET", "stats")["faults"], {"total_count": 3})
+
+    def test_patch(self):
+        real = ok("DescribeImages", {"RegionId": "cn-hangzhou"})
+        self.add({"kind": "patch", "count": 1, "set": {"Images.Image.0.ImageId": 42, "TotalCount": "many",
+                                                       "Images.Image.-1.New": {"a": [1]},
+                                                       "Images.Image.99.ImageId": "ignored",
+                                                       "Nope.Deeper": 1}})
+        body = ok("DescribeImages", {"RegionId": "cn-hangzhou"})
+        self.assertEqual((body["TotalCount"], body["Images"]["Image"][0]["ImageId"]), ("many", 42))
+        self.assertEqual(body["Images"]["Image"][-1]["New"], {"a": [1]})
+        self.assertEqual(body["Images"]["Image"][1:-1], real["Images"]["Image"][1:-1])
+        self.assertNotIn("Nope", body)
+        self.add({"kind": "patch", "count": 1, "remove": ["Images.Image.*.ImageId", "PageSize",
+                                                          "Images.Image.*.Tags.Tag.0"]})
+        body = ok("DescribeImages", {"RegionId": "cn-hangzhou"})
+        self.assertNotIn("PageSize", body)
+        for got, want in zip(body["Images"]["Image"], real["Images"]["Image"]):
+            self.assertNotIn("ImageId", got)
+            if want.get("Tags", {}).get("Tag"):
+                self.assertEqual(got["Tags"]["Tag"], want["Tags"]["Tag"][1:])
+        self.add({"kind": "patch", "count": 1, "set": {"Images.Image": "not-a-list", "Images.*": None}})
+        self.assertEqual(ok("DescribeImages", {"RegionId": "cn-hangzhou"})["Images"], {"Image": None})
+        self.add({"kind": "patch", "count": 1, "remove": ["Images.Image.*"]})
+        self.assertEqual(ok("DescribeImages", {"RegionId": "cn-hangzhou"})["Images"], {"Image": []})
+        # With malformed after it: the patched answer, cut in half.
+        self.add({"kind": "patch", "count": 1, "set": {"TotalCount": -1}})
+        self.add({"kind": "malformed", "count": 1})
+        status, _, data = raw_api("DescribeImages", {"RegionId": "cn-hangzhou"})
+        self.assertEqual(status, 200)
+        self.assertIn(b'"TotalCount":-1', data)
+        with self.assertRaises(ValueError):
+            json.loads(data)
+        self.add({"kind": "patch", "count": 1, "set": {"No.Such": 1}, "remove": ["Nor.This", "Neither"]})
+        self.assertEqual(call("DescribeRegions")[0], 200)
+        self.assertEqual(C.control("GET", "faults")[0]["hits"], 0)       # nothing changed
+        self.assertEqual(C.control("GET", "stats")["faults"], {"malformed": 1, "patch": 5})
+
+    def test_bad_utf8(self):
+        real_status, _, real = raw_api("DescribeImages", {"RegionId": "cn-hangzhou"})
+        self.add({"kind": "bad_utf8", "count": 1})
+        status, _, data = raw_api("DescribeImages", {"RegionId": "cn-hangzhou"})
+        self.assertEqual(status, 200)
+        self.assertEqual(data.count(b"\xff\xfe\xc3"), 1)
+        self.assertIn(b'"ImageName":"\xff\xfe\xc3', data)
+        with self.assertRaises(UnicodeDecodeError):
+            data.decode("utf-8")
+        fixed = json.loads(data.replace(b"\xff\xfe\xc3", b""))
+        self.assertEqual(fixed["Images"], json.loads(real)["Images"])
+        # The first *string* value; a patch goes first; no such member: unchanged.
+        self.add({"kind": "bad_utf8", "field": "ImageName", "count": 1})
+        self.add({"kind": "patch", "set": {"Images.Image.0.ImageName": 7}, "count": 1})
+        data = raw_api("DescribeImages", {"RegionId": "cn-hangzhou"})[2]
+        doc = json.loads(data.replace(b"\xff\xfe\xc3", b""))
+        self.assertIn(b'"ImageName":"\xff\xfe\xc3' + doc["Images"]["Image"][1]["ImageName"].encode(), data)
+        self.add({"kind": "bad_utf8", "field": "LocalName", "count": 1})
+        self.assertIn(b'"LocalName":"\xff\xfe\xc3China (Hangzhou)"', raw_api("DescribeRegions")[2])
+        self.add({"kind": "bad_utf8", "field": "NoSuchField", "count": 1})
+        json.loads(raw_api("DescribeRegions")[2].decode("utf-8"))
+        self.assertEqual([r["field"] for r in C.control("GET", "faults")], ["NoSuchField"])
+        C.control("POST", "faults/clear")
+        # Error answers are not rewritten.
+        self.add({"kind": "bad_utf8", "field": "Code", "count": 1})
+        self.assertError(call("DescribeImages", {"RegionId": "cn-hangzhou", "PageSize": 0}), "InvalidParameter")
+        self.assertEqual(C.control("GET", "faults")[0]["hits"], 0)
+        self.assertEqual(C.control("GET", "stats")["faults"], {"bad_utf8": 3, "patch": 1})
+
+
+class HygieneTest(unittest.TestCase):
+    def test_no_secret_in_log_or_stderr(self):
+        log = os.path.join(TMP, "hygiene.log")
+        other = Server(TMP, "--regions", "1", "--images-per-region", "2", "--log", log)
+        try:
+            c = other.client
+            for key in emuctl.KEYS:
+                c.call("DescribeImages", {"RegionId": "cn-hangzhou"}, key=key, sig=1)
+                c.call("DescribeImages", {"RegionId": "cn-hangzhou"}, key=key, sig=3)
+            key_id, secret, token = emuctl.KEYS["sts"]
+            p = emuctl.sign_rpc("GET", {"Action": "DescribeRegions", "Version": "2014-05-26"},
+                                key_id, secret, token + "-wrong")
+            p["RegionId"] = token               # a token where a logged value goes
+            c.raw("GET", "/?" + urllib.parse.urlencode(p))
+            p = emuctl.sign_rpc("GET", {"Action": "DescribeRegions", "Version": "2014-05-26"},
+                                key_id, secret, token)
+            p["Signature"] = "AAAA" + p["Signature"][4:]
+            c.raw("GET", "/?" + urllib.parse.urlencode(p))
+            # A client that hangs up in the middle of a huge answer.
+            c.control("POST", "faults", {"kind": "huge", "bytes": 1 << 30, "chunked": True, "count": 1})
+            conn = http.client.HTTPSConnection("127.0.0.1", other.port, context=c.context, timeout=30)
+            conn.request("GET", "/?" + urllib.parse.urlencode(emuctl.sign_rpc(
+                "GET", {"Action": "DescribeRegions", "Version": "2014-05-26"}, *emuctl.KEYS["owner"][:2])))
+            conn.getresponse().read(50000)
+            conn.close()
+            deadline = time.time() + 5
+            while c.control("GET", "stats")["in_flight"] and time.time() < deadline:
+                time.sleep(0.02)
+        finally:
+            other.stop()
+        with open(log, encoding="utf-8") as f:
+            logged = f.read()
+        stderr = other.stderr_text
+        self.assertEqual(len(logged.splitlines()), 2 * len(emuctl.KEYS) + 3)
+        self.assertIn('"fault": "huge"', logged)
+        self.assertEqual(stderr.count("\n"), 1, stderr)      # the listening line only
+        for key_id, secret, token in emuctl.KEYS.values():
+            for s in filter(None, (secret, token, token and token + "-wrong")):
+                self.assertNotIn(s, logged)
+                self.assertNotIn(s, stderr)
 
 
 class LifecycleTest(ApiTestCase):
