@@ -21,7 +21,8 @@ PGFILEDESC = "ecs_image_fdw - foreign data wrapper for Alibaba Cloud ECS images"
 EXTENSION = ecs_image_fdw
 DATA = $(wildcard sql/ecs_image_fdw--*.sql)
 
-REGRESS = setup options import scan pushdown tables cache errors lifecycle writable
+REGRESS = setup options import scan pushdown tables cache errors lifecycle writable \
+	faults lost cancel security hostile badinput memory
 
 PG_CPPFLAGS = -Isrc $(shell pkg-config --cflags libcurl json-c libcrypto)
 SHLIB_LINK = $(shell pkg-config --libs libcurl json-c libcrypto)

@@ -4,13 +4,16 @@
 --
 \getenv emu_url EMU_URL
 \getenv emu_ca EMU_CA
+\getenv owner_secret EMU_OWNER_SECRET
 \! python3 test/emulator/emuctl.py faults-clear
 
 CREATE SERVER emu_cached FOREIGN DATA WRAPPER ecs_image_fdw
   OPTIONS (endpoint :'emu_url', ca_file :'emu_ca', cache_ttl_s '300');
+SET log_statement = 'none';   -- keys stay out of the server log
 CREATE USER MAPPING FOR CURRENT_USER SERVER emu_cached
   OPTIONS (access_key_id 'LTAI5tEmuOwner0000000001',
-           access_key_secret 'emu-owner-secret-0001');
+           access_key_secret :'owner_secret');
+RESET log_statement;
 CREATE FOREIGN TABLE cached_images (region_id text, image_id text, status text)
   SERVER emu_cached OPTIONS (resource 'images');
 

@@ -5,6 +5,9 @@
 --
 \getenv emu_url EMU_URL
 \getenv emu_ca EMU_CA
+\getenv noperm_secret EMU_NOPERM_SECRET
+\getenv owner_secret EMU_OWNER_SECRET
+\getenv sts_secret EMU_STS_SECRET
 \! python3 test/emulator/emuctl.py faults-clear
 
 CREATE SERVER bad FOREIGN DATA WRAPPER ecs_image_fdw
@@ -27,9 +30,11 @@ ALTER USER MAPPING FOR CURRENT_USER SERVER bad
 SELECT * FROM show_error('SELECT count(*) FROM bad_images');
 
 -- an STS key without its token, and with a wrong one
+SET log_statement = 'none';   -- keys stay out of the server log
 ALTER USER MAPPING FOR CURRENT_USER SERVER bad
   OPTIONS (SET access_key_id 'STS.EmuOwnerTemp000000003',
-           SET access_key_secret 'emu-sts-secret-0003');
+           SET access_key_secret :'sts_secret');
+RESET log_statement;
 SELECT * FROM show_error('SELECT count(*) FROM bad_images');
 ALTER USER MAPPING FOR CURRENT_USER SERVER bad
   OPTIONS (ADD security_token 'not-the-token');
@@ -37,15 +42,19 @@ SELECT * FROM show_error('SELECT count(*) FROM bad_images');
 ALTER USER MAPPING FOR CURRENT_USER SERVER bad OPTIONS (DROP security_token);
 
 -- a RAM user without permission
+SET log_statement = 'none';   -- keys stay out of the server log
 ALTER USER MAPPING FOR CURRENT_USER SERVER bad
   OPTIONS (SET access_key_id 'LTAI5tEmuNoPerm000000005',
-           SET access_key_secret 'emu-noperm-secret-0005');
+           SET access_key_secret :'noperm_secret');
+RESET log_statement;
 SELECT * FROM show_error('SELECT count(*) FROM bad_images');
 
 -- good keys from here on
+SET log_statement = 'none';   -- keys stay out of the server log
 ALTER USER MAPPING FOR CURRENT_USER SERVER bad
   OPTIONS (SET access_key_id 'LTAI5tEmuOwner0000000001',
-           SET access_key_secret 'emu-owner-secret-0001');
+           SET access_key_secret :'owner_secret');
+RESET log_statement;
 SELECT count(*) > 0 AS works FROM bad_images;
 
 -- an unknown region

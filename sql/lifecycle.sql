@@ -4,6 +4,7 @@
 --
 \getenv emu_url EMU_URL
 \getenv emu_ca EMU_CA
+\getenv peer_secret EMU_PEER_SECRET
 \! python3 test/emulator/emuctl.py faults-clear
 SET client_min_messages = warning;   -- progress NOTICEs depend on timing
 
@@ -96,9 +97,11 @@ SELECT account_id FROM ecs.image_share_permissions
  WHERE region_id = 'cn-hangzhou' AND image_id = :'from_instance' ORDER BY 1;
 CREATE SERVER emu_peer FOREIGN DATA WRAPPER ecs_image_fdw
   OPTIONS (endpoint :'emu_url', ca_file :'emu_ca');
+SET log_statement = 'none';   -- keys stay out of the server log
 CREATE USER MAPPING FOR CURRENT_USER SERVER emu_peer
   OPTIONS (access_key_id 'LTAI5tEmuPeer00000000002',
-           access_key_secret 'emu-peer-secret-0002');
+           access_key_secret :'peer_secret');
+RESET log_statement;
 CREATE FOREIGN TABLE peer_images (region_id text, image_id text, image_name text,
                                   image_owner_alias text, image_owner_id text)
   SERVER emu_peer OPTIONS (resource 'images');

@@ -37,7 +37,7 @@ ALTER SERVER o1 OPTIONS (ADD page_size '10');
 CREATE USER MAPPING FOR CURRENT_USER SERVER o1
   OPTIONS (access_key_id 'LTAI5tEmuOwner0000000001');
 CREATE USER MAPPING FOR CURRENT_USER SERVER o1
-  OPTIONS (access_key_secret 'emu-owner-secret-0001');
+  OPTIONS (access_key_secret 'not-a-real-secret');
 CREATE USER MAPPING FOR CURRENT_USER SERVER o1
   OPTIONS (access_key_id 'a', access_key_secret 'b', regions 'cn-hangzhou');
 CREATE USER MAPPING FOR CURRENT_USER SERVER o1
@@ -71,7 +71,7 @@ CREATE SERVER o2 FOREIGN DATA WRAPPER ecs_image_fdw
 CREATE SERVER o2 FOREIGN DATA WRAPPER ecs_image_fdw OPTIONS (ca_file '/etc/passwd');
 CREATE SERVER o2 FOREIGN DATA WRAPPER ecs_image_fdw OPTIONS (regions 'cn-hangzhou');
 CREATE USER MAPPING FOR CURRENT_USER SERVER o2
-  OPTIONS (access_key_id 'LTAI5tEmuPeer00000000002', access_key_secret 'emu-peer-secret-0002');
+  OPTIONS (access_key_id 'LTAI5tEmuPeer00000000002', access_key_secret 'not-a-real-secret');
 RESET ROLE;
 
 -- another role cannot read the keys of a user mapping (PostgreSQL's rule)

@@ -4,6 +4,9 @@
 --
 \getenv emu_url EMU_URL
 \getenv emu_ca EMU_CA
+\getenv peer_secret EMU_PEER_SECRET
+\getenv sts_secret EMU_STS_SECRET
+\getenv sts_token EMU_STS_TOKEN
 
 -- the truth as rows, for the owner account (1234567890123456): its own
 -- images and those shared with it, in every region
@@ -114,10 +117,12 @@ SELECT * FROM ecs.regions ORDER BY region_id;
 CREATE SERVER emu_small FOREIGN DATA WRAPPER ecs_image_fdw
   OPTIONS (endpoint :'emu_url', ca_file :'emu_ca', page_size '5',
            signature_version '1', max_concurrency '2');
+SET log_statement = 'none';   -- keys stay out of the server log
 CREATE USER MAPPING FOR CURRENT_USER SERVER emu_small
   OPTIONS (access_key_id 'STS.EmuOwnerTemp000000003',
-           access_key_secret 'emu-sts-secret-0003',
-           security_token 'emu-sts-token-0003');
+           access_key_secret :'sts_secret',
+           security_token :'sts_token');
+RESET log_statement;
 CREATE FOREIGN TABLE small_images (region_id text, image_id text, status text)
   SERVER emu_small OPTIONS (resource 'images');
 SELECT count(*) AS images,
@@ -136,9 +141,11 @@ DROP SERVER emu_small CASCADE;
 -- a second account sees the owner's images shared with it as "others"
 CREATE SERVER emu_peer FOREIGN DATA WRAPPER ecs_image_fdw
   OPTIONS (endpoint :'emu_url', ca_file :'emu_ca');
+SET log_statement = 'none';   -- keys stay out of the server log
 CREATE USER MAPPING FOR CURRENT_USER SERVER emu_peer
   OPTIONS (access_key_id 'LTAI5tEmuPeer00000000002',
-           access_key_secret 'emu-peer-secret-0002');
+           access_key_secret :'peer_secret');
+RESET log_statement;
 CREATE FOREIGN TABLE peer_images (region_id text, image_id text,
                                   image_owner_alias text, image_owner_id text)
   SERVER emu_peer OPTIONS (resource 'images');

@@ -4,15 +4,18 @@
 --
 \getenv emu_url EMU_URL
 \getenv emu_ca EMU_CA
+\getenv owner_secret EMU_OWNER_SECRET
 
 CREATE EXTENSION ecs_image_fdw;
 \dx ecs_image_fdw
 
 CREATE SERVER emu FOREIGN DATA WRAPPER ecs_image_fdw
   OPTIONS (endpoint :'emu_url', oos_endpoint :'emu_url', ca_file :'emu_ca');
+SET log_statement = 'none';   -- keys stay out of the server log
 CREATE USER MAPPING FOR CURRENT_USER SERVER emu
   OPTIONS (access_key_id 'LTAI5tEmuOwner0000000001',
-           access_key_secret 'emu-owner-secret-0001');
+           access_key_secret :'owner_secret');
+RESET log_statement;
 
 -- show_error(sql): the SQLSTATE and texts of the error a statement raises,
 -- with the request id, port and timings masked; "secret_shown" is true if any text

@@ -4,6 +4,7 @@
 --
 \getenv emu_url EMU_URL
 \getenv emu_ca EMU_CA
+\getenv owner_secret EMU_OWNER_SECRET
 \! python3 test/emulator/emuctl.py faults-clear
 
 -- share permissions: one row per own image and account, every page
@@ -39,9 +40,11 @@ SELECT count(*) = :accounts AS all_accounts
 \! python3 test/emulator/emuctl.py stats --action DescribeImageSharePermission
 CREATE SERVER emu_pages FOREIGN DATA WRAPPER ecs_image_fdw
   OPTIONS (endpoint :'emu_url', ca_file :'emu_ca', page_size '1');
+SET log_statement = 'none';   -- keys stay out of the server log
 CREATE USER MAPPING FOR CURRENT_USER SERVER emu_pages
   OPTIONS (access_key_id 'LTAI5tEmuOwner0000000001',
-           access_key_secret 'emu-owner-secret-0001');
+           access_key_secret :'owner_secret');
+RESET log_statement;
 CREATE FOREIGN TABLE paged_shares (region_id text, image_id text, account_id text)
   SERVER emu_pages OPTIONS (resource 'image_share_permissions');
 SELECT count(*) = :accounts AS all_accounts

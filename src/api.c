@@ -37,7 +37,6 @@
 #define MAX_MESSAGE_LEN 400
 
 static const char *endpoint_host(const char *url_base, char **base_out);
-static bool code_is(const char *code, const char *prefix);
 static bool is_auth_code(const char *code);
 static bool is_permission_code(const char *code);
 
@@ -192,11 +191,11 @@ ecs_api_build_request(const EcsConfig *config, bool oos, const char *region,
 }
 
 /*
- * code_is
+ * ecs_api_code_is
  *		Whether an API error code equals prefix or starts with "prefix.".
  */
-static bool
-code_is(const char *code, const char *prefix)
+bool
+ecs_api_code_is(const char *code, const char *prefix)
 {
 	size_t		n = strlen(prefix);
 
@@ -207,22 +206,23 @@ code_is(const char *code, const char *prefix)
 static bool
 is_auth_code(const char *code)
 {
-	return code_is(code, "InvalidAccessKeyId") ||
-		code_is(code, "SignatureDoesNotMatch") ||
-		code_is(code, "IncompleteSignature") ||
-		code_is(code, "SignatureNonceUsed") ||
-		code_is(code, "InvalidTimeStamp") ||
-		code_is(code, "IllegalTimestamp") ||
-		code_is(code, "MissingSecurityToken") ||
-		code_is(code, "InvalidSecurityToken") ||
-		code_is(code, "Forbidden.AccessKeyDisabled");
+	return ecs_api_code_is(code, "InvalidAccessKeyId") ||
+		ecs_api_code_is(code, "SignatureDoesNotMatch") ||
+		ecs_api_code_is(code, "IncompleteSignature") ||
+		ecs_api_code_is(code, "SignatureNonceUsed") ||
+		ecs_api_code_is(code, "InvalidTimeStamp") ||
+		ecs_api_code_is(code, "IllegalTimestamp") ||
+		ecs_api_code_is(code, "MissingSecurityToken") ||
+		ecs_api_code_is(code, "InvalidSecurityToken") ||
+		ecs_api_code_is(code, "Forbidden.AccessKeyDisabled");
 }
 
 static bool
 is_permission_code(const char *code)
 {
-	return code_is(code, "Forbidden") || code_is(code, "Forbbiden") ||
-		code_is(code, "NoPermission");
+	return ecs_api_code_is(code, "Forbidden") ||
+		ecs_api_code_is(code, "Forbbiden") ||
+		ecs_api_code_is(code, "NoPermission");
 }
 
 /*
@@ -263,12 +263,12 @@ ecs_api_classify(const EcsHttpRequest *req, EcsApiError *err)
 	 */
 	if (req->status >= 500 ||
 		(err->code && strstr(err->code, "Throttling") != NULL) ||
-		code_is(err->code, "ServiceUnavailable") ||
-		code_is(err->code, "InternalError") ||
-		code_is(err->code, "OperationConflict") ||
-		code_is(err->code, "InvalidOperation.Conflict") ||
-		code_is(err->code, "LastTokenProcessing") ||
-		code_is(err->code, "SignatureNonceUsed"))
+		ecs_api_code_is(err->code, "ServiceUnavailable") ||
+		ecs_api_code_is(err->code, "InternalError") ||
+		ecs_api_code_is(err->code, "OperationConflict") ||
+		ecs_api_code_is(err->code, "InvalidOperation.Conflict") ||
+		ecs_api_code_is(err->code, "LastTokenProcessing") ||
+		ecs_api_code_is(err->code, "SignatureNonceUsed"))
 		return ECS_OUTCOME_RETRY;
 	return ECS_OUTCOME_FAIL;
 }
@@ -295,7 +295,7 @@ ecs_api_errcode(const EcsApiError *err)
 	if (code && (strstr(code, "NotFound") != NULL ||
 				 strstr(code, "NotExist") != NULL))
 		return ERRCODE_UNDEFINED_OBJECT;
-	if (code_is(code, "QuotaExceed") || code_is(code, "QuotaExceeded"))
+	if (ecs_api_code_is(code, "QuotaExceed") || ecs_api_code_is(code, "QuotaExceeded"))
 		return ERRCODE_PROGRAM_LIMIT_EXCEEDED;
 	if (code && (strncmp(code, "Invalid", 7) == 0 ||
 				 strncmp(code, "Missing", 7) == 0 ||
@@ -364,13 +364,14 @@ ecs_api_errhint(const EcsApiError *err)
 		default:
 			return errhint("Check the endpoint option of the server and that the host can be reached.");
 	}
-	if (code_is(code, "SignatureNonceUsed") || code_is(code, "InvalidTimeStamp"))
+	if (ecs_api_code_is(code, "SignatureNonceUsed") ||
+		ecs_api_code_is(code, "InvalidTimeStamp"))
 		return errhint("Check that the clock of the database server is correct.");
 	if (is_auth_code(code))
 		return errhint("Check the access_key_id, access_key_secret and security_token options of the user mapping.");
 	if (is_permission_code(code))
 		return errhint("Grant the RAM user of the access key the permission for this action.");
-	if (code_is(code, "InvalidRegionId"))
+	if (ecs_api_code_is(code, "InvalidRegionId"))
 		return errhint("Check the regions option of the server or the foreign table.");
 	if (code && strstr(code, "Throttling") != NULL)
 		return errhint("Lower max_concurrency of the server, or try again later.");

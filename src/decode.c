@@ -26,6 +26,8 @@
 #include <ctype.h>
 #include <json-c/json.h>
 
+#include "mb/pg_wchar.h"
+
 #include "ecs_image_fdw.h"
 
 #define JSON_TEXT_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
@@ -34,6 +36,7 @@ static json_object *parse_body(const char *body, size_t len);
 static json_object *member(json_object *obj, const char *name);
 static char *scalar_text(json_object *v);
 static char *json_text(json_object *v);
+static json_object *lookup(json_object *root, const char *path);
 
 /*
  * parse_body
@@ -46,7 +49,9 @@ parse_body(const char *body, size_t len)
 	json_object *root;
 	bool		trailing = false;
 
-	if (body == NULL || len == 0 || len > INT_MAX)
+	/* JSON is UTF-8; a NUL byte is invalid too */
+	if (body == NULL || len == 0 || len > INT_MAX ||
+		!pg_verify_mbstr(PG_UTF8, body, (int) len, true))
 		return NULL;
 	tok = json_tokener_new();
 	if (tok == NULL)
@@ -159,6 +164,71 @@ ecs_decode_error(const char *body, size_t len, EcsApiError *err)
 }
 
 /*
+ * lookup
+ *		The value at path (member names joined by dots, array positions as
+ *		numbers) in root, or NULL.
+ */
+static json_object *
+lookup(json_object *root, const char *path)
+{
+	char	   *copy = pstrdup(path);
+	char	   *part;
+	char	   *save = NULL;
+	json_object *v = root;
+
+	for (part = strtok_r(copy, ".", &save); part != NULL && v != NULL;
+		 part = strtok_r(NULL, ".", &save))
+	{
+		if (json_object_is_type(v, json_type_array))
+		{
+			char	   *end;
+			long		idx = strtol(part, &end, 10);
+
+			v = (*end == '\0' && idx >= 0 &&
+				 (size_t) idx < json_object_array_length(v)) ?
+				json_object_array_get_idx(v, idx) : NULL;
+		}
+		else
+			v = member(v, part);
+	}
+	pfree(copy);
+	return v;
+}
+
+/*
+ * ecs_decode_id
+ *		The identifier at path of a single-object answer (such as the
+ *		ImageId of CreateImage): a non-empty JSON string, or NULL if it is
+ *		absent, of another type or the body is not a JSON object.
+ */
+char *
+ecs_decode_id(const char *body, size_t len, const char *path)
+{
+	json_object *root = parse_body(body, len);
+	char	   *id = NULL;
+
+	if (root == NULL)
+		return NULL;
+	PG_TRY();
+	{
+		json_object *v = lookup(root, path);
+
+		/* non-empty, and no \u0000 in it that would cut the C string */
+		if (v != NULL && json_object_is_type(v, json_type_string) &&
+			json_object_get_string_len(v) > 0 &&
+			strlen(json_object_get_string(v)) ==
+			(size_t) json_object_get_string_len(v))
+			id = scalar_text(v);
+	}
+	PG_FINALLY();
+	{
+		json_object_put(root);
+	}
+	PG_END_TRY();
+	return id;
+}
+
+/*
  * ecs_decode_object
  *		Read values out of a single-object answer: for each of paths (member
  *		names joined by dots, array positions as numbers, such as
@@ -179,28 +249,9 @@ ecs_decode_object(const char *body, size_t len, const char *const *paths,
 	{
 		for (i = 0; i < npaths; i++)
 		{
-			char	   *path = pstrdup(paths[i]);
-			char	   *part;
-			char	   *save = NULL;
-			json_object *v = root;
+			json_object *v = lookup(root, paths[i]);
 
-			for (part = strtok_r(path, ".", &save); part != NULL && v != NULL;
-				 part = strtok_r(NULL, ".", &save))
-			{
-				if (json_object_is_type(v, json_type_array))
-				{
-					char	   *end;
-					long		idx = strtol(part, &end, 10);
-
-					v = (*end == '\0' && idx >= 0 &&
-						 (size_t) idx < json_object_array_length(v)) ?
-						json_object_array_get_idx(v, idx) : NULL;
-				}
-				else
-					v = member(v, part);
-			}
 			values[i] = v ? scalar_text(v) : NULL;
-			pfree(path);
 		}
 	}
 	PG_FINALLY();

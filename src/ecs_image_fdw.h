@@ -200,6 +200,7 @@ typedef struct EcsListSpec
 	const char *action;			/* e.g. "DescribeImages" */
 	const char *list_name;		/* e.g. "Images" */
 	const char *item_name;		/* e.g. "Image" */
+	const char *key_name;		/* e.g. "ImageId": every item must have it */
 	bool		per_region;		/* one listing per region, or a single one */
 	bool		paged;			/* PageNumber/PageSize paging */
 	List	   *param_sets;		/* EcsParams *: one listing per set; NIL: one */
@@ -247,6 +248,7 @@ extern EcsConfig *ecs_option_config_for_server(Oid serverid, Oid userid);
 extern EcsConfig *ecs_option_config_for_table(Oid foreigntableid, Oid userid);
 extern char *ecs_option_column_field(Oid relid, int attnum);
 extern List *ecs_option_split_list(const char *value);
+extern bool ecs_valid_region_id(const char *s);
 extern EcsResource ecs_option_resource(List *table_options);
 
 /* in http.c */
@@ -265,6 +267,7 @@ extern EcsHttpRequest *ecs_api_build_request(const EcsConfig *config,
 											 const EcsParams *params);
 extern EcsOutcome ecs_api_classify(const EcsHttpRequest *req,
 								   EcsApiError *err);
+extern bool ecs_api_code_is(const char *code, const char *prefix);
 extern int	ecs_api_errcode(const EcsApiError *err);
 extern int	ecs_api_errdetail(const EcsApiError *err);
 extern int	ecs_api_errhint(const EcsApiError *err);
@@ -315,6 +318,7 @@ extern int64 ecs_cache_invalidate(Oid serverid, const char *region);
 /* in decode.c */
 extern bool ecs_decode_error(const char *body, size_t len,
 							 EcsApiError *err);
+extern char *ecs_decode_id(const char *body, size_t len, const char *path);
 extern bool ecs_decode_object(const char *body, size_t len,
 							  const char *const *paths, int npaths,
 							  char **values);
@@ -322,6 +326,7 @@ extern bool ecs_decode_object(const char *body, size_t len,
 /* in page.c */
 extern bool ecs_decode_page(const char *body, size_t len,
 							const char *list_name, const char *item_name,
+							const char *key_name,
 							const EcsField *fields, int nfields,
 							const EcsParams *request, EcsPage *page);
 

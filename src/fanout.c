@@ -45,6 +45,12 @@
 
 #include "ecs_image_fdw.h"
 
+/*
+ * A TotalCount above this is not believed: no account has a million images
+ * in a region, and paging through a made-up count would never end.
+ */
+#define MAX_LISTING_ROWS 1000000
+
 typedef enum StreamKind
 {
 	STREAM_REGIONS,				/* DescribeRegions: finds the regions */
@@ -485,16 +491,16 @@ finish_work(EcsFanout *fanout, Work *work, EcsHttpRequest *req)
 
 		if (stream->kind == STREAM_REGIONS)
 			ok = ecs_decode_page(req->response, req->response_len,
-								 "Regions", "Region", &region_id_field, 1,
-								 NULL, &work->result);
+								 "Regions", "Region", "RegionId",
+								 &region_id_field, 1, NULL, &work->result);
 		else if (stream->kind == STREAM_OWN_IMAGES)
 			ok = ecs_decode_page(req->response, req->response_len,
-								 "Images", "Image", &image_id_field, 1,
-								 NULL, &work->result);
+								 "Images", "Image", "ImageId",
+								 &image_id_field, 1, NULL, &work->result);
 		else
 			ok = ecs_decode_page(req->response, req->response_len,
 								 spec->list_name, spec->item_name,
-								 spec->fields, spec->nfields,
+								 spec->key_name, spec->fields, spec->nfields,
 								 &stream->params, &work->result);
 		if (!ok)
 		{
@@ -567,6 +573,14 @@ accept_page(EcsFanout *fanout, Work *work)
 							stream->region),
 					 errdetail("The answer for page %d has no TotalCount.",
 							   work->page)));
+		if (page->total_count > MAX_LISTING_ROWS)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
+					 errmsg("could not list %s in region \"%s\"", what,
+							stream->region),
+					 errdetail("The answer for page %d reports %lld rows, more than the %d a listing may have.",
+							   work->page, (long long) page->total_count,
+							   MAX_LISTING_ROWS)));
 		if (stream->total < 0)
 		{
 			int			p;

@@ -32,6 +32,7 @@
 #include "catalog/pg_type.h"
 #include "datatype/timestamp.h"
 #include "foreign/foreign.h"
+#include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/array.h"
@@ -41,6 +42,7 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "ecs_image_fdw.h"
@@ -95,6 +97,8 @@ static char *wait_image(const EcsConfig *config, const char *region,
 						long timeout_ms);
 static char *wait_task(const EcsConfig *config, const char *region,
 					   const char *task_id, long timeout_ms);
+static char *export_task_of(const EcsConfig *config, const char *region,
+							const char *image_id);
 
 /*
  * ecs_function_config
@@ -166,14 +170,40 @@ ecs_function_config(const char *name)
 
 /*
  * arg_text
- *		Argument n as a C string, or NULL.
+ *		Argument n as a C string, or NULL.  An empty string is refused: the
+ *		API takes none of the optional arguments empty, and NULL is the way
+ *		to leave one out.
  */
 static char *
 arg_text(FunctionCallInfo fcinfo, int n)
 {
+	char	   *value;
+
 	if (PG_NARGS() <= n || PG_ARGISNULL(n))
 		return NULL;
-	return text_to_cstring(PG_GETARG_TEXT_PP(n));
+	value = text_to_cstring(PG_GETARG_TEXT_PP(n));
+	if (value[0] == '\0')
+	{
+		HeapTuple	tuple;
+		char	  **names;
+		Oid		   *types;
+		char	   *modes;
+		const char *name = "?";
+
+		tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(fcinfo->flinfo->fn_oid));
+		if (HeapTupleIsValid(tuple))
+		{
+			if (get_func_arg_info(tuple, &types, &names, &modes) > n &&
+				names != NULL)
+				name = names[n];
+			ReleaseSysCache(tuple);
+		}
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("argument \"%s\" must not be empty", name),
+				 errhint("Pass NULL, or leave the argument out, to not set it.")));
+	}
+	return value;
 }
 
 /*
@@ -195,8 +225,10 @@ server_arg(FunctionCallInfo fcinfo, int n)
 static char *
 required_text(FunctionCallInfo fcinfo, int n, const char *name)
 {
-	char	   *value = arg_text(fcinfo, n);
+	char	   *value = NULL;
 
+	if (PG_NARGS() > n && !PG_ARGISNULL(n))
+		value = text_to_cstring(PG_GETARG_TEXT_PP(n));
 	if (value == NULL || value[0] == '\0')
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -212,16 +244,12 @@ static char *
 region_arg(FunctionCallInfo fcinfo, int n, const char *name)
 {
 	char	   *region = required_text(fcinfo, n, name);
-	const char *p;
 
-	for (p = region; *p; p++)
-	{
-		if (!(islower((unsigned char) *p) || isdigit((unsigned char) *p) || *p == '-'))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid region id \"%s\"", region),
-					 errhint("Region ids look like \"cn-hangzhou\".")));
-	}
+	if (!ecs_valid_region_id(region))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid region id \"%s\"", region),
+				 errhint("Region ids look like \"cn-hangzhou\".")));
 	return region;
 }
 
@@ -434,15 +462,14 @@ client_token(FunctionCallInfo fcinfo, int n)
 
 /*
  * answer_field
- *		One field of a good answer, which must be there.
+ *		The identifier a good answer returns, which must be there.
  */
 static char *
 answer_field(const char *body, const char *path, const char *what)
 {
-	char	   *value = NULL;
+	char	   *value = ecs_decode_id(body, strlen(body), path);
 
-	if (!ecs_decode_object(body, strlen(body), &path, 1, &value) ||
-		value == NULL || value[0] == '\0')
+	if (value == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
 				 errmsg("the answer to %s has no %s", what, path)));
@@ -608,7 +635,9 @@ ecs_copy_image(PG_FUNCTION_ARGS)
 
 /*
  * ecs_cancel_copy_image
- *		CancelCopyImage: region_id and image_id are those of the copy.
+ *		CancelCopyImage: region_id and image_id are those of the copy.  A
+ *		copy that is gone when a retry arrives was removed by the first
+ *		attempt.
  */
 Datum
 ecs_cancel_copy_image(PG_FUNCTION_ARGS)
@@ -618,11 +647,13 @@ ecs_cancel_copy_image(PG_FUNCTION_ARGS)
 	EcsParams	params = {0};
 	EcsConfig  *config = ecs_function_config(server_arg(fcinfo, 2));
 	EcsApiError err;
+	int			attempts;
 
 	ecs_params_add(&params, "RegionId", region);
 	ecs_params_add(&params, "ImageId", image_id);
 	if (ecs_api_call(config, false, region, "CancelCopyImage", &params, &err,
-					 NULL) == NULL)
+					 &attempts) == NULL &&
+		!(attempts > 1 && ecs_api_code_is(err.code, "InvalidImageId.NotFound")))
 	{
 		ecs_cache_invalidate(config->serverid, region);
 		API_ERROR(&err, "could not cancel the copy to image \"%s\"", image_id);
@@ -763,8 +794,73 @@ ecs_unshare_image(PG_FUNCTION_ARGS)
 }
 
 /*
+ * export_task_of
+ *		The running export task of an image, or NULL.  ExportImage has no
+ *		ClientToken: when its answer is lost and the retry hears that the
+ *		image is already being exported, the task our first attempt started
+ *		is found by the object it writes, "<prefix>_<image id>_<task id>.<format>",
+ *		among the region's running export tasks (one export per image runs
+ *		at a time).
+ */
+static char *
+export_task_of(const EcsConfig *config, const char *region,
+			   const char *image_id)
+{
+	char	   *needle = psprintf("_%s_", image_id);
+	EcsParams	params = {0};
+	EcsApiError err;
+	char	   *body;
+	int			i;
+
+	ecs_params_add(&params, "RegionId", region);
+	ecs_params_add(&params, "TaskAction", "ExportImage");
+	ecs_params_add(&params, "TaskStatus", "Processing");
+	ecs_params_add(&params, "PageSize", "100");
+	body = ecs_api_call(config, false, region, "DescribeTasks", &params, &err,
+						NULL);
+	if (body == NULL)
+		API_ERROR(&err, "could not list the export tasks in region \"%s\"",
+				  region);
+
+	for (i = 0;; i++)
+	{
+		const char *path = psprintf("TaskSet.Task.%d.TaskId", i);
+		EcsParams	task_params = {0};
+		char	   *task_id = NULL;
+		char	   *task;
+		int			j;
+
+		if (!ecs_decode_object(body, strlen(body), &path, 1, &task_id) ||
+			task_id == NULL)
+			return NULL;
+		ecs_params_add(&task_params, "RegionId", region);
+		ecs_params_add(&task_params, "TaskId", task_id);
+		task = ecs_api_call(config, false, region, "DescribeTaskAttribute",
+							&task_params, &err, NULL);
+		if (task == NULL)
+			API_ERROR(&err, "could not check task \"%s\" in region \"%s\"",
+					  task_id, region);
+		for (j = 0;; j++)
+		{
+			const char *item[2];
+			char	   *values[2];
+
+			item[0] = psprintf("OperationProgressSet.OperationProgress.0.RelatedItemSet.RelatedItem.%d.Name", j);
+			item[1] = psprintf("OperationProgressSet.OperationProgress.0.RelatedItemSet.RelatedItem.%d.Value", j);
+			if (!ecs_decode_object(task, strlen(task), item, 2, values) ||
+				values[0] == NULL)
+				break;
+			if (strcmp(values[0], "OSSObject") == 0 && values[1] != NULL &&
+				strstr(values[1], needle) != NULL)
+				return task_id;
+		}
+	}
+}
+
+/*
  * ecs_export_image
- *		ExportImage to OSS; returns the task id.
+ *		ExportImage to OSS; returns the task id.  A lost answer is recovered
+ *		by export_task_of.
  */
 Datum
 ecs_export_image(PG_FUNCTION_ARGS)
@@ -778,6 +874,7 @@ ecs_export_image(PG_FUNCTION_ARGS)
 	EcsApiError err;
 	char	   *body;
 	char	   *task_id;
+	int			attempts;
 
 	ecs_params_add(&params, "RegionId", region);
 	ecs_params_add(&params, "ImageId", image_id);
@@ -787,11 +884,18 @@ ecs_export_image(PG_FUNCTION_ARGS)
 	add_param(&params, "RoleName", arg_text(fcinfo, 5));
 
 	config = ecs_function_config(server_arg(fcinfo, 7));
-	body = ecs_api_call(config, false, region, "ExportImage", &params, &err, NULL);
+	body = ecs_api_call(config, false, region, "ExportImage", &params, &err,
+						&attempts);
 	ecs_cache_invalidate(config->serverid, region);
-	if (body == NULL)
+	if (body != NULL)
+		task_id = answer_field(body, "TaskId", "ExportImage");
+	else if (attempts > 1 && ecs_api_code_is(err.code, "ImageIsExporting") &&
+			 (task_id = export_task_of(config, region, image_id)) != NULL)
+		ereport(NOTICE,
+				(errmsg("the answer to ExportImage was lost; image \"%s\" is being exported by task \"%s\"",
+						image_id, task_id)));
+	else
 		API_ERROR(&err, "could not export image \"%s\"", image_id);
-	task_id = answer_field(body, "TaskId", "ExportImage");
 	if (wait)
 		wait_task(config, region, task_id, WAIT_TIMEOUT_MS);
 	PG_RETURN_TEXT_P(cstring_to_text(task_id));
@@ -884,8 +988,7 @@ ecs_delete_image_call(const EcsConfig *config, const char *region,
 		ecs_params_add(&params, "Force", "true");
 	if (ecs_api_call(config, false, region, "DeleteImage", &params, &err,
 					 &attempts) == NULL &&
-		!(attempts > 1 && err.code != NULL &&
-		  strcmp(err.code, "InvalidImageId.NotFound") == 0))
+		!(attempts > 1 && ecs_api_code_is(err.code, "InvalidImageId.NotFound")))
 	{
 		ecs_cache_invalidate(config->serverid, region);
 		API_ERROR(&err, "could not delete image \"%s\"", image_id);
@@ -1055,8 +1158,8 @@ wait_image(const EcsConfig *config, const char *region, const char *image_id,
 		if (body == NULL)
 			API_ERROR(&err, "could not check image \"%s\" in region \"%s\"",
 					  image_id, region);
-		if (!ecs_decode_page(body, strlen(body), "Images", "Image", fields, 2,
-							 NULL, &page))
+		if (!ecs_decode_page(body, strlen(body), "Images", "Image", "ImageId",
+							 fields, 2, NULL, &page))
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
 					 errmsg("could not check image \"%s\" in region \"%s\"",
@@ -1233,7 +1336,7 @@ ecs_wait_execution(PG_FUNCTION_ARGS)
 			API_ERROR(&err, "could not check execution \"%s\" in region \"%s\"",
 					  execution_id, region);
 		if (!ecs_decode_page(body, strlen(body), "Executions", "Execution",
-							 fields, 4, NULL, &page))
+							 "ExecutionId", fields, 4, NULL, &page))
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
 					 errmsg("could not check execution \"%s\" in region \"%s\"",

@@ -19,6 +19,7 @@
  */
 #include "postgres.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 
 #include "access/reloptions.h"
@@ -43,6 +44,9 @@ PG_FUNCTION_INFO_V1(ecs_image_fdw_validator);
 typedef enum EcsOptionType
 {
 	OPT_TEXT,					/* any non-empty text */
+	OPT_PATH,					/* an absolute file name */
+	OPT_KEY_ID,					/* an access key id: letters, digits, ._- */
+	OPT_TOKEN,					/* sent in a header: printable ASCII */
 	OPT_INT,					/* an integer between min and max */
 	OPT_BOOL,
 	OPT_ENDPOINT,				/* an https URL, or http to a loopback host */
@@ -72,13 +76,13 @@ static const EcsOption ecs_options[] = {
 	{"connect_timeout_ms", ForeignServerRelationId, OPT_INT, 1, 600000, false},
 	{"request_timeout_ms", ForeignServerRelationId, OPT_INT, 1, 3600000, false},
 	{"max_retries", ForeignServerRelationId, OPT_INT, 0, 20, false},
-	{"ca_file", ForeignServerRelationId, OPT_TEXT, 0, 0, true},
+	{"ca_file", ForeignServerRelationId, OPT_PATH, 0, 0, true},
 	{"cache_ttl_s", ForeignServerRelationId, OPT_INT, 0, 86400, false},
 	{"updatable", ForeignServerRelationId, OPT_BOOL, 0, 0, false},
 
-	{"access_key_id", UserMappingRelationId, OPT_TEXT, 0, 0, false},
+	{"access_key_id", UserMappingRelationId, OPT_KEY_ID, 1, 128, false},
 	{"access_key_secret", UserMappingRelationId, OPT_TEXT, 0, 0, false},
-	{"security_token", UserMappingRelationId, OPT_TEXT, 0, 0, false},
+	{"security_token", UserMappingRelationId, OPT_TOKEN, 1, 16384, false},
 
 	{"resource", ForeignTableRelationId, OPT_RESOURCE, 0, 0, false},
 	{"regions", ForeignTableRelationId, OPT_REGIONS, 0, 0, false},
@@ -88,6 +92,9 @@ static const EcsOption ecs_options[] = {
 	{"field", AttributeRelationId, OPT_TEXT, 0, 0, false},
 	{NULL, InvalidOid, OPT_TEXT, 0, 0, false}
 };
+
+#define KEY_ID_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
+#define TOKEN_CHARS KEY_ID_CHARS "!\"#$%&'()*+,/:;<=>?@[\\]^`{|}~"
 
 static const char *const resource_names[] = {
 	"images", "image_share_permissions", "regions", "tasks", NULL
@@ -238,6 +245,32 @@ check_option_value(const EcsOption *opt, DefElem *def)
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("option \"%s\" must not be empty", opt->name)));
 			break;
+		case OPT_PATH:
+			if (!is_absolute_path(value))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("option \"%s\" must be an absolute file name",
+								opt->name)));
+			break;
+		case OPT_KEY_ID:
+		case OPT_TOKEN:
+
+			/*
+			 * These go into request headers and parameters.  The value is
+			 * not shown: a secret may have been pasted here by mistake.
+			 */
+			if (strlen(value) < opt->min || strlen(value) > opt->max ||
+				strspn(value, opt->type == OPT_KEY_ID ? KEY_ID_CHARS :
+					   TOKEN_CHARS) != strlen(value))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("invalid value for option \"%s\"", opt->name),
+						 opt->type == OPT_KEY_ID ?
+						 errhint("An access key id has 1 to %d letters, digits, dots, hyphens and underscores.",
+								 opt->max) :
+						 errhint("A security token has 1 to %d printable ASCII characters.",
+								 opt->max)));
+			break;
 		case OPT_INT:
 			(void) parse_int_option(opt, value);
 			break;
@@ -344,6 +377,9 @@ check_endpoint(const char *name, const char *value)
 	end = host + strcspn(host, "/?#@");
 	if (end == host || (*end != '\0' && strcmp(end, "/") != 0))
 		ok = false;
+	else if (strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					"0123456789.-_:[]{}") != (size_t) (end - host))
+		ok = false;
 	if (!ok)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -355,17 +391,42 @@ check_endpoint(const char *name, const char *value)
 		char	   *hostport = pnstrdup(host, end - host);
 		char	   *colon;
 
-		if (hostport[0] != '[' && (colon = strrchr(hostport, ':')) != NULL)
+		struct in_addr addr;
+
+		if (hostport[0] == '[')
+		{
+			/* [address] or [address]:port */
+			if ((colon = strchr(hostport, ']')) != NULL &&
+				(colon[1] == '\0' || colon[1] == ':'))
+				colon[1] = '\0';
+		}
+		else if ((colon = strrchr(hostport, ':')) != NULL)
 			*colon = '\0';
-		if (strncmp(hostport, "127.", 4) != 0 &&
+		/* 127.0.0.0/8 as an address (not a name such as 127.example.com) */
+		if (!(inet_pton(AF_INET, hostport, &addr) == 1 &&
+			  (ntohl(addr.s_addr) >> 24) == 127) &&
 			strcmp(hostport, "localhost") != 0 &&
-			strncmp(hostport, "[::1]", 5) != 0)
+			strcmp(hostport, "[::1]") != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("invalid value for option \"%s\": \"%s\"",
 							name, value),
 					 errhint("Plain http:// is allowed only to a loopback host; use https://.")));
 	}
+}
+
+/*
+ * ecs_valid_region_id
+ *		Whether s looks like a region id: a lower-case letter, then up to 63
+ *		lower-case letters, digits and hyphens.
+ */
+bool
+ecs_valid_region_id(const char *s)
+{
+	size_t		n = strlen(s);
+
+	return n >= 1 && n <= 64 && islower((unsigned char) s[0]) &&
+		strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
 }
 
 /*
@@ -389,19 +450,14 @@ check_regions(const char *name, const char *value)
 	foreach(lc, regions)
 	{
 		const char *region = lfirst(lc);
-		const char *p;
 		ListCell   *prev;
 
-		for (p = region; *p; p++)
-		{
-			if (!(islower((unsigned char) *p) || isdigit((unsigned char) *p) ||
-				  *p == '-'))
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("invalid region id \"%s\" in option \"%s\"",
-								region, name),
-						 errhint("Region ids look like \"cn-hangzhou\"; separate them with commas.")));
-		}
+		if (!ecs_valid_region_id(region))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid region id \"%s\" in option \"%s\"",
+							region, name),
+					 errhint("Region ids look like \"cn-hangzhou\"; separate them with commas.")));
 		foreach(prev, regions)
 		{
 			if (prev == lc)

@@ -58,17 +58,21 @@ static char *field_text(Span item, const Span *members, const EcsField *field,
 static bool read_key(const char **pp, const char *end, Span *key,
 					 bool *escaped);
 static int	after_value(const char **pp, const char *end, char close);
+static bool value_fits(Span value, EcsFieldKind kind);
 static const char *decode_item(const char *p, const char *end,
-							   const EcsField *fields, int nfields,
-							   Span *members);
+							   const char *key_name, const EcsField *fields,
+							   int nfields, Span *members);
 static const char *decode_list(const char *p, const char *end,
-							   const EcsField *fields, int nfields,
-							   const EcsParams *request, EcsPage *page);
+							   const char *key_name, const EcsField *fields,
+							   int nfields, const EcsParams *request,
+							   EcsPage *page);
 static const char *decode_list_value(const char *p, const char *end,
 									 const char *item_name,
+									 const char *key_name,
 									 const EcsField *fields, int nfields,
 									 const EcsParams *request,
 									 EcsPage *page);
+static int64 count_value(Span v);
 
 /*
  * skip_ws
@@ -558,32 +562,53 @@ after_value(const char **pp, const char *end, char close)
 }
 
 /*
+ * value_fits
+ *		Whether a member's value has a JSON type that a field of kind can
+ *		take: scalars (numbers and Booleans may come as strings, as the API
+ *		mixes them) for scalar fields, an object or array for tags.
+ */
+static bool
+value_fits(Span value, EcsFieldKind kind)
+{
+	switch (kind)
+	{
+		case ECS_FIELD_SCALAR:
+		case ECS_FIELD_PERCENT:
+			return *value.start != '{' && *value.start != '[';
+		case ECS_FIELD_TAGS:
+			return *value.start == '{' || *value.start == '[' ||
+				*value.start == 'n';
+		default:
+			return true;
+	}
+}
+
+/*
  * decode_item
  *		Check one element of the list at p and note where the wanted
  *		members of an object are; returns the position after it, or NULL
- *		if it is not valid.
+ *		if it is not valid: with key_name, an object whose member key_name
+ *		is a non-empty string, and the wanted members of fitting types.
  */
 static const char *
-decode_item(const char *p, const char *end, const EcsField *fields,
-			int nfields, Span *members)
+decode_item(const char *p, const char *end, const char *key_name,
+			const EcsField *fields, int nfields, Span *members)
 {
 	Span		key;
 	Span		value;
 	bool		escaped;
+	bool		have_key = false;
 	int			more;
 	int			f;
 
-	if (nfields == 0 || *p != '{')
-	{
-		if (nfields > 0)
-			memset(members, 0, sizeof(Span) * nfields);
-		return scan_value(p, end, 2);
-	}
+	if (nfields > 0)
+		memset(members, 0, sizeof(Span) * nfields);
+	if (p >= end || *p != '{')
+		return key_name ? NULL : scan_value(p, end, 2);
 
-	memset(members, 0, sizeof(Span) * nfields);
 	p = skip_ws(p + 1, end);
 	if (p < end && *p == '}')
-		return p + 1;
+		return key_name ? NULL : p + 1;
 	do
 	{
 		if (!read_key(&p, end, &key, &escaped))
@@ -592,15 +617,28 @@ decode_item(const char *p, const char *end, const EcsField *fields,
 		if ((p = scan_value(p, end, 3)) == NULL)
 			return NULL;
 		value.end = p;
+		if (key_name && key_is(key, escaped, key_name))
+		{
+			/* the identifier: a non-empty string */
+			if (*value.start != '"' || value.end - value.start <= 2)
+				return NULL;
+			have_key = true;
+		}
 		for (f = 0; f < nfields; f++)
 		{
 			if (members[f].start == NULL &&
 				fields[f].kind != ECS_FIELD_PARAM &&
 				fields[f].kind != ECS_FIELD_RAW &&
 				key_is(key, escaped, fields[f].name))
+			{
+				if (!value_fits(value, fields[f].kind))
+					return NULL;
 				members[f] = value;
+			}
 		}
 	} while ((more = after_value(&p, end, '}')) == 1);
+	if (key_name && !have_key)
+		return NULL;
 	return more == 0 ? p : NULL;
 }
 
@@ -610,8 +648,9 @@ decode_item(const char *p, const char *end, const EcsField *fields,
  *		returns the position after the list, or NULL if it is not valid.
  */
 static const char *
-decode_list(const char *p, const char *end, const EcsField *fields,
-			int nfields, const EcsParams *request, EcsPage *page)
+decode_list(const char *p, const char *end, const char *key_name,
+			const EcsField *fields, int nfields, const EcsParams *request,
+			EcsPage *page)
 {
 	int			capacity = 0;
 	Span	   *members = palloc(sizeof(Span) * Max(nfields, 1));
@@ -627,7 +666,7 @@ decode_list(const char *p, const char *end, const EcsField *fields,
 		int			f;
 
 		item.start = p;
-		if ((p = decode_item(p, end, fields, nfields, members)) == NULL)
+		if ((p = decode_item(p, end, key_name, fields, nfields, members)) == NULL)
 			return NULL;
 		item.end = p;
 		if (nfields > 0)
@@ -656,7 +695,7 @@ decode_list(const char *p, const char *end, const EcsField *fields,
  */
 static const char *
 decode_list_value(const char *p, const char *end, const char *item_name,
-				  const EcsField *fields, int nfields,
+				  const char *key_name, const EcsField *fields, int nfields,
 				  const EcsParams *request, EcsPage *page)
 {
 	Span		key;
@@ -664,7 +703,7 @@ decode_list_value(const char *p, const char *end, const char *item_name,
 	int			more;
 
 	if (p < end && *p == '[')
-		return decode_list(p, end, fields, nfields, request, page);
+		return decode_list(p, end, key_name, fields, nfields, request, page);
 	if (p >= end || *p != '{')
 		return (p < end && *p == 'n') ? scan_value(p, end, 1) : NULL;
 
@@ -675,14 +714,42 @@ decode_list_value(const char *p, const char *end, const char *item_name,
 	{
 		if (!read_key(&p, end, &key, &escaped))
 			return NULL;
-		if (key_is(key, escaped, item_name) && *p == '[' && page->nrows == 0)
-			p = decode_list(p, end, fields, nfields, request, page);
-		else
+		if (!key_is(key, escaped, item_name) || (p < end && *p == 'n'))
 			p = scan_value(p, end, 2);
+		else if (p < end && *p == '[' && page->nrows == 0)
+			p = decode_list(p, end, key_name, fields, nfields, request, page);
+		else
+			return NULL;		/* the list is not a list, or comes twice */
 		if (p == NULL)
 			return NULL;
 	} while ((more = after_value(&p, end, '}')) == 1);
 	return more == 0 ? p : NULL;
+}
+
+/*
+ * count_value
+ *		A count: a JSON number of up to 18 digits (or such a string), or
+ *		-1 if the value is anything else.
+ */
+static int64
+count_value(Span v)
+{
+	const char *p = v.start;
+	const char *end = v.end;
+	int64		n = 0;
+
+	if (*p == '"')
+		p++, end--;
+	if (p == end || end - p > 18)
+		return -1;
+	/* not strtoll: a number may end the body, which has no NUL after it */
+	for (; p < end; p++)
+	{
+		if (!isdigit((unsigned char) *p))
+			return -1;
+		n = n * 10 + (*p - '0');
+	}
+	return n;
 }
 
 /*
@@ -697,8 +764,8 @@ decode_list_value(const char *p, const char *end, const char *item_name,
 bool
 ecs_decode_page(const char *body, size_t len,
 				const char *list_name, const char *item_name,
-				const EcsField *fields, int nfields, const EcsParams *request,
-				EcsPage *page)
+				const char *key_name, const EcsField *fields, int nfields,
+				const EcsParams *request, EcsPage *page)
 {
 	const char *end = body + len;
 	const char *p = skip_ws(body, end);
@@ -709,8 +776,9 @@ ecs_decode_page(const char *body, size_t len,
 	page->total_count = -1;
 	page->nfields = nfields;
 
-	/* the whole body must be one JSON object, and nothing else */
-	if (p >= end || *p != '{')
+	/* the whole body must be one JSON object in UTF-8, and nothing else */
+	if (p >= end || *p != '{' || len > PG_INT32_MAX ||
+		!pg_verify_mbstr(PG_UTF8, body, (int) len, true))
 		return false;
 	p = skip_ws(p + 1, end);
 	if (p < end && *p == '}')
@@ -726,8 +794,8 @@ ecs_decode_page(const char *body, size_t len,
 		if (!have_list && key_is(key, escaped, list_name))
 		{
 			have_list = true;
-			p = decode_list_value(p, end, item_name, fields, nfields,
-								  request, page);
+			p = decode_list_value(p, end, item_name, key_name, fields,
+								  nfields, request, page);
 			if (p == NULL)
 				return false;
 			continue;
@@ -739,10 +807,15 @@ ecs_decode_page(const char *body, size_t len,
 		if (*value.start == 'n')
 			continue;
 		if (key_is(key, escaped, "TotalCount"))
-			page->total_count = strtoll(value.start + (*value.start == '"'),
-										NULL, 10);
+		{
+			if ((page->total_count = count_value(value)) < 0)
+				return false;
+		}
 		else if (key_is(key, escaped, "PageNumber"))
-			page->page_number = atoi(value.start + (*value.start == '"'));
+		{
+			/* from a copy: a number may end the body, with no NUL after it */
+			page->page_number = atoi(span_text(value) + (*value.start == '"'));
+		}
 		else if (key_is(key, escaped, "NextToken") && *value.start == '"' &&
 				 value.end - value.start > 2)
 			page->next_token = unescape(value);

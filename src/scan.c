@@ -72,6 +72,7 @@ typedef struct ResourceDef
 	const char *action;
 	const char *list_name;
 	const char *item_name;
+	const char *key_name;		/* the member that identifies an item */
 	bool		per_region;
 	bool		paged;
 	const char *request_fields; /* fields that come from the request */
@@ -81,7 +82,7 @@ typedef struct ResourceDef
 
 static const ResourceDef resources[] = {
 	[ECS_RESOURCE_IMAGES] = {
-		"images", "images", "DescribeImages", "Images", "Image",
+		"images", "images", "DescribeImages", "Images", "Image", "ImageId",
 		true, true, "RegionId", 1000,
 		"region_id text, image_id text, image_name text, image_family text, "
 		"image_version text, description text, status text, progress int, "
@@ -96,17 +97,17 @@ static const ResourceDef resources[] = {
 	},
 	[ECS_RESOURCE_SHARE_PERMISSIONS] = {
 		"image_share_permissions", "share permissions",
-		"DescribeImageSharePermission", "Accounts", "Account",
+		"DescribeImageSharePermission", "Accounts", "Account", "AliyunId",
 		true, true, "RegionId,ImageId", 200,
 		"region_id text, image_id text, account_id text, shared_time timestamptz"
 	},
 	[ECS_RESOURCE_REGIONS] = {
-		"regions", "regions", "DescribeRegions", "Regions", "Region",
+		"regions", "regions", "DescribeRegions", "Regions", "Region", "RegionId",
 		false, false, "", 30,
 		"region_id text, local_name text, region_endpoint text, status text"
 	},
 	[ECS_RESOURCE_TASKS] = {
-		"tasks", "tasks", "DescribeTasks", "TaskSet", "Task",
+		"tasks", "tasks", "DescribeTasks", "TaskSet", "Task", "TaskId",
 		true, true, "RegionId", 200,
 		"region_id text, task_id text, task_action text, task_status text, "
 		"task_progress int, support_cancel boolean, creation_time timestamptz, "
@@ -150,6 +151,7 @@ typedef struct ColumnState
 {
 	int			attnum;			/* 1-based */
 	bool		is_string;		/* an empty string stays a value */
+	bool		is_time;		/* the API's ISO 8601 form only */
 	FmgrInfo	input;
 	Oid			ioparam;
 	int32		typmod;
@@ -206,6 +208,7 @@ static List *intersect_values(List *a, List *b);
 static List *known_values(List *values, const char *const *known);
 static void describe_filter(StringInfo buf, const char *name, List *values);
 static void conversion_error_callback(void *arg);
+static bool is_api_time(const char *s);
 static void store_row(EcsScanState *state, char **row, TupleTableSlot *slot);
 static bool row_in_scope(EcsScanState *state, char **row);
 static void accumulate_stats(EcsScanState *state);
@@ -540,6 +543,9 @@ init_columns(EcsScanState *state, Relation rel, List *retrieved_attrs)
 						  att->atttypid == VARCHAROID ||
 						  att->atttypid == BPCHAROID ||
 						  att->atttypid == NAMEOID);
+		col->is_time = (att->atttypid == TIMESTAMPTZOID ||
+						att->atttypid == TIMESTAMPOID ||
+						att->atttypid == DATEOID);
 
 		field->name = ecs_scan_column_field(RelationGetRelid(rel), attnum, col->name);
 		if (strcmp(field->name, "*") == 0)
@@ -609,6 +615,7 @@ ecsBeginForeignScan(ForeignScanState *node, int eflags)
 	state->spec.action = state->def->action;
 	state->spec.list_name = state->def->list_name;
 	state->spec.item_name = state->def->item_name;
+	state->spec.key_name = state->def->key_name;
 	state->spec.per_region = state->def->per_region;
 	state->spec.paged = state->def->paged;
 	state->spec.limit = intVal(list_nth(fsplan->fdw_private,
@@ -1019,6 +1026,45 @@ ecsIterateForeignScan(ForeignScanState *node)
 }
 
 /*
+ * is_api_time
+ *		Whether s is a time as the API writes it: yyyy-MM-ddTHH:mm, then
+ *		optionally :ss and a fraction, then Z or an offset.  Anything else
+ *		(PostgreSQL would read "yesterday" or "epoch") is refused.
+ */
+static bool
+is_api_time(const char *s)
+{
+	static const char form[] = "dddd-dd-ddTdd:dd";
+	int			i;
+
+	for (i = 0; form[i]; i++)
+	{
+		if (form[i] == 'd' ? !isdigit((unsigned char) s[i]) : s[i] != form[i])
+			return false;
+	}
+	s += i;
+	if (s[0] == ':' && isdigit((unsigned char) s[1]) && isdigit((unsigned char) s[2]))
+	{
+		s += 3;
+		if (*s == '.')
+		{
+			s++;
+			if (!isdigit((unsigned char) *s))
+				return false;
+			while (isdigit((unsigned char) *s))
+				s++;
+		}
+	}
+	if (*s == 'Z')
+		return s[1] == '\0';
+	if (*s != '+' && *s != '-')
+		return false;
+	s++;
+	return strspn(s, "0123456789:") == strlen(s) && strlen(s) >= 2 &&
+		strlen(s) <= 5;
+}
+
+/*
  * store_row
  *		Convert the fields of a decoded row into the slot's columns, in
  *		CurrentMemoryContext, and store the slot.
@@ -1044,6 +1090,11 @@ store_row(EcsScanState *state, char **row, TupleTableSlot *slot)
 		if (value == NULL || (value[0] == '\0' && !col->is_string))
 			continue;
 		state->errcolumn = i;
+		if (col->is_time && !is_api_time(value))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_DATETIME_FORMAT),
+					 errmsg("invalid time \"%s\" in the API's answer", value),
+					 errhint("The API gives times as yyyy-MM-ddTHH:mm:ssZ.")));
 		slot->tts_values[col->attnum - 1] =
 			InputFunctionCall(&col->input, value, col->ioparam, col->typmod);
 		slot->tts_isnull[col->attnum - 1] = false;
@@ -1089,6 +1140,7 @@ ecs_scan_fetch_image(Relation rel, EcsConfig *config, const char *region,
 	state.spec.action = state.def->action;
 	state.spec.list_name = state.def->list_name;
 	state.spec.item_name = state.def->item_name;
+	state.spec.key_name = state.def->key_name;
 	state.spec.per_region = true;
 	state.spec.paged = true;
 	state.spec.limit = -1;

@@ -5,7 +5,8 @@
 #   ecs_build_install     make and make install the extension
 #   ecs_workdir           a throw-away directory in $WORK, removed on exit
 #   ecs_start_emulator    the ECS emulator over HTTPS with a fresh test CA;
-#                         sets EMU_URL, EMU_CA, EMU_PID (arguments go to it)
+#                         sets EMU_URL, EMU_CA, EMU_PID and the EMU_*_SECRET
+#                         test keys (arguments go to it)
 #   ecs_start_postgres    a throw-away cluster run by the postgres user;
 #                         sets PGHOST, PGPORT, PGUSER, PGDATABASE
 #
@@ -40,9 +41,10 @@ ecs_install_deps() {
 
 ecs_build_install() {
 	ecs_log "building and installing ecs_image_fdw"
-	make -C "$ECS_TOP" -s clean >/dev/null
-	make -C "$ECS_TOP" -s -j2 >/dev/null || ecs_die "build failed"
-	make -C "$ECS_TOP" -s install >/dev/null || ecs_die "install failed"
+	# ECS_MAKE_FLAGS: optional bash array of extra make arguments (test/sanitize)
+	make -C "$ECS_TOP" -s clean "${ECS_MAKE_FLAGS[@]}" >/dev/null
+	make -C "$ECS_TOP" -s -j2 "${ECS_MAKE_FLAGS[@]}" >/dev/null || ecs_die "build failed"
+	make -C "$ECS_TOP" -s install "${ECS_MAKE_FLAGS[@]}" >/dev/null || ecs_die "install failed"
 }
 
 ecs_cleanup() {
@@ -73,7 +75,7 @@ ecs_start_emulator() {
 	"$ECS_PYTHON" "$ECS_TOP/test/emulator/ecs_emulator.py" --port 0 \
 		--port-file "$WORK/emulator.port" \
 		--tls-cert "$WORK/tls/server.pem" --tls-key "$WORK/tls/server.key" \
-		"$@" >"$WORK/emulator.log" 2>&1 &
+		--log "$WORK/emulator-requests.log" "$@" >"$WORK/emulator.log" 2>&1 &
 	EMU_PID=$!
 	local i
 	for i in $(seq 1 200); do
@@ -84,6 +86,11 @@ ecs_start_emulator() {
 	[ -s "$WORK/emulator.port" ] || ecs_die "the emulator did not start in time"
 	EMU_PORT=$(cat "$WORK/emulator.port")
 	export EMU_URL="https://127.0.0.1:$EMU_PORT" EMU_CA="$WORK/tls/ca.pem" EMU_PORT
+	# the emulator's fixed test keys (its README), for the SQL tests to read
+	# with \getenv, so that no secret is written in a test or its output
+	export EMU_OWNER_SECRET=emu-owner-secret-0001 EMU_PEER_SECRET=emu-peer-secret-0002 \
+		EMU_STS_SECRET=emu-sts-secret-0003 EMU_STS_TOKEN=emu-sts-token-0003 \
+		EMU_NOPERM_SECRET=emu-noperm-secret-0005
 }
 
 ecs_start_postgres() {
@@ -94,7 +101,10 @@ ecs_start_postgres() {
 	runuser -u postgres -- "$ECS_PGBIN/initdb" -D "$ECS_PGDATA" -U postgres -A trust \
 		-E UTF8 --locale=C.UTF-8 --no-sync >"$WORK/initdb.log" 2>&1 ||
 		{ cat "$WORK/initdb.log" >&2; ecs_die "initdb failed"; }
-	runuser -u postgres -- "$ECS_PGBIN/pg_ctl" -D "$ECS_PGDATA" -l "$ECS_PGDATA/server.log" \
+	# ECS_PG_ENV: optional bash array of NAME=VALUE for the server (test/sanitize);
+	# the emulator's test keys stay out of its environment (and so its log)
+	runuser -u postgres -- env -u EMU_OWNER_SECRET -u EMU_PEER_SECRET \
+		-u EMU_STS_SECRET -u EMU_STS_TOKEN -u EMU_NOPERM_SECRET "${ECS_PG_ENV[@]}" "$ECS_PGBIN/pg_ctl" -D "$ECS_PGDATA" -l "$ECS_PGDATA/server.log" \
 		-w -t 60 -o "-p 5432 -k $WORK/sock -c listen_addresses= -c fsync=off ${ECS_PG_OPTIONS:-}" \
 		start >/dev/null || { cat "$ECS_PGDATA/server.log" >&2; ecs_die "PostgreSQL did not start"; }
 	export PGHOST="$WORK/sock" PGPORT=5432 PGUSER=postgres PGDATABASE=postgres
