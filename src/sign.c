@@ -605,6 +605,7 @@ ecs_format_timestamp(time_t t, char *buf)
 	struct tm	tm;
 
 	if (gmtime_r(&t, &tm) == NULL ||
+		tm.tm_year < 1000 - 1900 || tm.tm_year > 9999 - 1900 ||
 		strftime(buf, ECS_TIMESTAMP_LEN + 1, "%Y-%m-%dT%H:%M:%SZ",
 				 &tm) != ECS_TIMESTAMP_LEN)
 		memcpy(buf, EPOCH_TIMESTAMP, ECS_TIMESTAMP_LEN + 1);
