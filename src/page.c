@@ -666,7 +666,8 @@ decode_list(const char *p, const char *end, const char *key_name,
 		int			f;
 
 		item.start = p;
-		if ((p = decode_item(p, end, key_name, fields, nfields, members)) == NULL)
+		p = decode_item(p, end, key_name, fields, nfields, members);
+		if (p == NULL)
 			return NULL;
 		item.end = p;
 		if (nfields > 0)
@@ -759,7 +760,9 @@ count_value(Span v)
  *		plain array; absent or null means none), the text of each of fields;
  *		ECS_FIELD_PARAM fields come from the request's parameters.  Every
  *		byte is checked once, as it is decoded.  Returns false if the body
- *		is not a well-formed answer.
+ *		is not a well-formed answer: valid UTF-8 JSON, a TotalCount that is
+ *		a count, and (with key_name) every item an object whose member
+ *		key_name is a non-empty string, wanted members of fitting types.
  */
 bool
 ecs_decode_page(const char *body, size_t len,
