@@ -88,6 +88,9 @@ static List *flat_object(Jsonb *jb, const char *what);
 static char *client_token(FunctionCallInfo fcinfo, int n);
 static char *answer_field(const char *body, const char *path,
 						  const char *what);
+static char *new_image(const EcsConfig *config, const char *region,
+					   const char *action, const EcsParams *params,
+					   const char *image_region, bool wait, EcsApiError *err);
 static void share(FunctionCallInfo fcinfo, bool add);
 static void check_changes(const char *image_id, const char *name,
 						  const char *description, const char *family,
@@ -477,6 +480,32 @@ answer_field(const char *body, const char *path, const char *what)
 }
 
 /*
+ * new_image
+ *		Send a call that makes an image in image_region (CreateImage,
+ *		ImportImage, CopyImage), drop that region's cached listings, and
+ *		wait for the image if asked.  Returns the new image id, or NULL
+ *		with *err describing the failure.
+ */
+static char *
+new_image(const EcsConfig *config, const char *region, const char *action,
+		  const EcsParams *params, const char *image_region, bool wait,
+		  EcsApiError *err)
+{
+	char	   *body = ecs_api_call(config, false, region, action, params, err,
+									NULL);
+	char	   *image_id;
+
+	ecs_cache_invalidate(config->serverid, image_region);
+	if (body == NULL)
+		return NULL;
+	image_id = answer_field(body, "ImageId", action);
+	if (wait)
+		wait_image(config, image_region, image_id, "Available",
+				   WAIT_TIMEOUT_MS);
+	return image_id;
+}
+
+/*
  * ecs_create_image
  *		CreateImage from an instance, a snapshot or disk mappings; returns
  *		the new image id.
@@ -491,7 +520,6 @@ ecs_create_image(PG_FUNCTION_ARGS)
 	EcsParams	params = {0};
 	EcsConfig  *config;
 	EcsApiError err;
-	char	   *body;
 	char	   *image_id;
 	int			sources = (instance_id != NULL) + (snapshot_id != NULL) + !PG_ARGISNULL(3);
 
@@ -524,13 +552,10 @@ ecs_create_image(PG_FUNCTION_ARGS)
 	ecs_params_add(&params, "ClientToken", client_token(fcinfo, 13));
 
 	config = ecs_function_config(server_arg(fcinfo, 15));
-	body = ecs_api_call(config, false, region, "CreateImage", &params, &err, NULL);
-	ecs_cache_invalidate(config->serverid, region);
-	if (body == NULL)
+	image_id = new_image(config, region, "CreateImage", &params, region,
+						 wait, &err);
+	if (image_id == NULL)
 		API_ERROR(&err, "could not create an image in region \"%s\"", region);
-	image_id = answer_field(body, "ImageId", "CreateImage");
-	if (wait)
-		wait_image(config, region, image_id, "Available", WAIT_TIMEOUT_MS);
 	PG_RETURN_TEXT_P(cstring_to_text(image_id));
 }
 
@@ -548,7 +573,6 @@ ecs_import_image(PG_FUNCTION_ARGS)
 	EcsParams	params = {0};
 	EcsConfig  *config;
 	EcsApiError err;
-	char	   *body;
 	char	   *image_id;
 
 	ecs_params_add(&params, "RegionId", region);
@@ -577,13 +601,10 @@ ecs_import_image(PG_FUNCTION_ARGS)
 	ecs_params_add(&params, "ClientToken", client_token(fcinfo, 13));
 
 	config = ecs_function_config(server_arg(fcinfo, 15));
-	body = ecs_api_call(config, false, region, "ImportImage", &params, &err, NULL);
-	ecs_cache_invalidate(config->serverid, region);
-	if (body == NULL)
+	image_id = new_image(config, region, "ImportImage", &params, region,
+						 wait, &err);
+	if (image_id == NULL)
 		API_ERROR(&err, "could not import an image in region \"%s\"", region);
-	image_id = answer_field(body, "ImageId", "ImportImage");
-	if (wait)
-		wait_image(config, region, image_id, "Available", WAIT_TIMEOUT_MS);
 	PG_RETURN_TEXT_P(cstring_to_text(image_id));
 }
 
@@ -601,7 +622,6 @@ ecs_copy_image(PG_FUNCTION_ARGS)
 	EcsParams	params = {0};
 	EcsConfig  *config;
 	EcsApiError err;
-	char	   *body;
 	char	   *copy_id;
 
 	if (!PG_ARGISNULL(6) && (PG_ARGISNULL(5) || !PG_GETARG_BOOL(5)))
@@ -622,14 +642,11 @@ ecs_copy_image(PG_FUNCTION_ARGS)
 	ecs_params_add(&params, "ClientToken", client_token(fcinfo, 8));
 
 	config = ecs_function_config(server_arg(fcinfo, 10));
-	body = ecs_api_call(config, false, region, "CopyImage", &params, &err, NULL);
-	ecs_cache_invalidate(config->serverid, destination);
-	if (body == NULL)
+	copy_id = new_image(config, region, "CopyImage", &params, destination,
+						wait, &err);
+	if (copy_id == NULL)
 		API_ERROR(&err, "could not copy image \"%s\" to region \"%s\"",
 				  image_id, destination);
-	copy_id = answer_field(body, "ImageId", "CopyImage");
-	if (wait)
-		wait_image(config, destination, copy_id, "Available", WAIT_TIMEOUT_MS);
 	PG_RETURN_TEXT_P(cstring_to_text(copy_id));
 }
 
@@ -806,9 +823,11 @@ static char *
 export_task_of(const EcsConfig *config, const char *region,
 			   const char *image_id)
 {
+	static const EcsField task_id_field = {"TaskId", ECS_FIELD_SCALAR};
 	char	   *needle = psprintf("_%s_", image_id);
 	EcsParams	params = {0};
 	EcsApiError err;
+	EcsPage		tasks;
 	char	   *body;
 	int			i;
 
@@ -821,18 +840,17 @@ export_task_of(const EcsConfig *config, const char *region,
 	if (body == NULL)
 		API_ERROR(&err, "could not list the export tasks in region \"%s\"",
 				  region);
+	if (!ecs_decode_page(body, strlen(body), "TaskSet", "Task", "TaskId",
+						 &task_id_field, 1, NULL, &tasks))
+		return NULL;
 
-	for (i = 0;; i++)
+	for (i = 0; i < tasks.nrows; i++)
 	{
-		const char *path = psprintf("TaskSet.Task.%d.TaskId", i);
+		char	   *task_id = tasks.values[i];
 		EcsParams	task_params = {0};
-		char	   *task_id = NULL;
 		char	   *task;
 		int			j;
 
-		if (!ecs_decode_object(body, strlen(body), &path, 1, &task_id) ||
-			task_id == NULL)
-			return NULL;
 		ecs_params_add(&task_params, "RegionId", region);
 		ecs_params_add(&task_params, "TaskId", task_id);
 		task = ecs_api_call(config, false, region, "DescribeTaskAttribute",
@@ -855,6 +873,7 @@ export_task_of(const EcsConfig *config, const char *region,
 				return task_id;
 		}
 	}
+	return NULL;
 }
 
 /*
