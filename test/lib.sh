@@ -3,6 +3,11 @@
 #
 #   ecs_install_deps      Debian packages (apt-get) and, if missing, Node.js
 #   ecs_build_install     make and make install the extension
+#   ecs_private_pg        a private copy of the PostgreSQL tree in $WORK that
+#                         ecs_build_install then installs into, so that the
+#                         system's installation is never touched (used when
+#                         ECS_PRIVATE_PG=1, by test/sanitize, and by work
+#                         trees that build side by side)
 #   ecs_workdir           a throw-away directory in $WORK, removed on exit
 #   ecs_start_emulator    the ECS emulator over HTTPS with a fresh test CA;
 #                         sets EMU_URL, EMU_CA, EMU_PID and the EMU_*_SECRET
@@ -41,10 +46,43 @@ ecs_install_deps() {
 
 ecs_build_install() {
 	ecs_log "building and installing ecs_image_fdw"
-	# ECS_MAKE_FLAGS: optional bash array of extra make arguments (test/sanitize)
+	# ECS_MAKE_FLAGS: optional bash array of extra make arguments (test/sanitize,
+	# ecs_private_pg)
 	make -C "$ECS_TOP" -s clean "${ECS_MAKE_FLAGS[@]}" >/dev/null
 	make -C "$ECS_TOP" -s -j2 "${ECS_MAKE_FLAGS[@]}" >/dev/null || ecs_die "build failed"
 	make -C "$ECS_TOP" -s install "${ECS_MAKE_FLAGS[@]}" >/dev/null || ecs_die "install failed"
+}
+
+# ecs_private_pg: PostgreSQL finds $libdir and the share directory relative
+# to its own binary, so a copy of bin/ under $PGROOT with the same layout
+# loads extensions from $PGROOT only.  Everything but ecs_image_fdw is a
+# symlink to the system's files.  Needs $WORK (ecs_workdir); sets PGROOT,
+# which ecs_build_install installs into and ecs_start_postgres runs from.
+ecs_private_pg() {
+	local real_bin
+	real_bin=$(pg_config --bindir)
+	PGROOT=$WORK/pgroot
+	mkdir -p "$PGROOT$real_bin" && cp -a "$real_bin/." "$PGROOT$real_bin/" ||
+		ecs_die "could not copy $real_bin"
+	_ecs_mirror "$(pg_config --pkglibdir)"
+	_ecs_mirror "$(pg_config --sharedir)"
+	[ "$("$PGROOT$real_bin/pg_config" --pkglibdir)" = "$PGROOT$(pg_config --pkglibdir)" ] ||
+		ecs_die "the private PostgreSQL tree does not relocate"
+	ECS_MAKE_FLAGS+=("DESTDIR=$PGROOT")
+}
+
+# _ecs_mirror DIR: symlinks in $PGROOT/DIR to DIR's entries, but ecs_image_fdw
+_ecs_mirror() {
+	local e name
+	mkdir -p "$PGROOT$1" || ecs_die "mkdir $PGROOT$1 failed"
+	for e in "$1"/*; do
+		name=${e##*/}
+		case $name in
+		ecs_image_fdw*) ;;
+		bitcode | extension) _ecs_mirror "$e" ;;
+		*) ln -s "$e" "$PGROOT$1/$name" ;;
+		esac
+	done
 }
 
 ecs_cleanup() {
@@ -94,7 +132,7 @@ ecs_start_emulator() {
 }
 
 ecs_start_postgres() {
-	ECS_PGBIN=$(pg_config --bindir)
+	ECS_PGBIN=${PGROOT:-}$(pg_config --bindir)
 	ECS_PGDATA="$WORK/pgdata"
 	install -d -o postgres -g postgres -m 700 "$ECS_PGDATA"
 	install -d -o postgres -g postgres -m 755 "$WORK/sock"

@@ -71,7 +71,8 @@ run_conformance() {
 
 run_regress() {
 	local out="$WORK/regress.out" n failed
-	make -s installcheck >"$out" 2>&1
+	# ECS_REGRESS: optional space-separated topics instead of all of REGRESS
+	make -s installcheck ${ECS_REGRESS:+REGRESS="$ECS_REGRESS"} >"$out" 2>&1
 	local rc=$?
 	n=$(grep -cE '^(test | )?[a-z_]+ +\.\.\. ' "$out")
 	failed=$(grep -cE '\.\.\. FAILED' "$out")
@@ -110,8 +111,11 @@ run_secrets() {
 }
 
 ecs_install_deps
-ecs_build_install
 ecs_workdir
+# ECS_PRIVATE_PG=1: install into a private copy of the PostgreSQL tree, for
+# work trees that build and test side by side on one machine
+[ -n "${ECS_PRIVATE_PG:-}" ] && ecs_private_pg
+ecs_build_install
 ecs_start_emulator --regions 4 --images-per-region 12 --seed 7
 ECS_PG_OPTIONS="-c log_min_messages=debug5 -c log_statement=all" ecs_start_postgres
 

@@ -50,34 +50,13 @@ tar -C "$ECS_TOP" --exclude=./.git --exclude=node_modules --exclude=./results \
 	tar -C "$WORK/src" -xf - || ecs_die "could not copy the work tree"
 ECS_TOP=$WORK/src
 
-# 2. a private PostgreSQL tree: PostgreSQL finds $libdir and the share
-#    directory relative to its own binary, so a copy of bin/ under $PGROOT
-#    with the same layout loads extensions from $PGROOT only.  Everything but
-#    ecs_image_fdw is a symlink to the system's files.
-PGROOT=$WORK/pgroot
+# 2. a private PostgreSQL tree (lib.sh), so the system's is never touched
+ecs_private_pg
 REAL_BIN=$(pg_config --bindir)
 LIBDIR=$PGROOT$(pg_config --pkglibdir)
-mirror() {	# mirror DIR: symlinks in $PGROOT/DIR to DIR's entries, but ecs_image_fdw
-	local e name
-	mkdir -p "$PGROOT$1" || ecs_die "mkdir $PGROOT$1 failed"
-	for e in "$1"/*; do
-		name=${e##*/}
-		case $name in
-		ecs_image_fdw*) ;;
-		bitcode | extension) mirror "$e" ;;
-		*) ln -s "$e" "$PGROOT$1/$name" ;;
-		esac
-	done
-}
-mkdir -p "$PGROOT$REAL_BIN" && cp -a "$REAL_BIN/." "$PGROOT$REAL_BIN/" ||
-	ecs_die "could not copy $REAL_BIN"
-mirror "$(pg_config --pkglibdir)"
-mirror "$(pg_config --sharedir)"
-[ "$("$PGROOT$REAL_BIN/pg_config" --pkglibdir)" = "$LIBDIR" ] ||
-	ecs_die "the private PostgreSQL tree does not relocate"
 
 # 3. the sanitizer build, installed into the private tree only
-ECS_MAKE_FLAGS=(with_llvm=no "COPT=$SAN_CFLAGS" "DESTDIR=$PGROOT")
+ECS_MAKE_FLAGS+=(with_llvm=no "COPT=$SAN_CFLAGS")
 ecs_build_install
 SO=$LIBDIR/ecs_image_fdw.so
 [[ $(nm -D "$SO" 2>/dev/null) == *__asan_init* ]] || ecs_die "$SO is not built with ASan"
@@ -106,8 +85,7 @@ ECS_PG_ENV=(
 )
 v=$(timeout 30 env "${ECS_PG_ENV[@]}" "$PGROOT$REAL_BIN/postgres" -V 2>&1) ||
 	ecs_die "postgres -V with libasan preloaded failed or hung: $v"
-PATH="$PGROOT$REAL_BIN:$PATH" \
-	ECS_PG_OPTIONS="-c log_min_messages=debug1 -c jit=off" ecs_start_postgres
+ECS_PG_OPTIONS="-c log_min_messages=debug1 -c jit=off" ecs_start_postgres
 LOG=$ECS_PGDATA/server.log
 
 # the backends really run the sanitizer build from the private tree
