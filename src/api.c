@@ -78,6 +78,30 @@ endpoint_host(const char *url, char **base_out)
 }
 
 /*
+ * with_region
+ *		s with every "{region}" replaced by region, palloc'd.
+ */
+static char *
+with_region(const char *s, const char *region)
+{
+	StringInfoData buf;
+	const char *p;
+
+	initStringInfo(&buf);
+	for (p = s; *p; p++)
+	{
+		if (strncmp(p, "{region}", 8) == 0)
+		{
+			appendStringInfoString(&buf, region);
+			p += 7;
+		}
+		else
+			appendStringInfoChar(&buf, *p);
+	}
+	return buf.data;
+}
+
+/*
  * ecs_api_build_request
  *		A signed request for action in region, ready for http.c.  The
  *		endpoint's "{region}" is replaced by region.  Everything is palloc'd
@@ -90,26 +114,22 @@ ecs_api_build_request(const EcsConfig *config, bool oos, const char *region,
 	EcsHttpRequest *req = palloc0(sizeof(EcsHttpRequest));
 	const char *template = oos ? config->oos_endpoint : config->endpoint;
 	const char *version = oos ? OOS_API_VERSION : ECS_API_VERSION;
-	StringInfoData url;
-	const char *p;
 	char	   *base;
+	char	   *base_template;
 	const char *host;
 	char		timestamp[ECS_TIMESTAMP_LEN + 1];
 	char		nonce[ECS_NONCE_LEN + 1];
 
-	/* substitute the region into the endpoint */
-	initStringInfo(&url);
-	for (p = template; *p; p++)
-	{
-		if (strncmp(p, "{region}", 8) == 0)
-		{
-			appendStringInfoString(&url, region);
-			p += 7;
-		}
-		else
-			appendStringInfoChar(&url, *p);
-	}
-	host = endpoint_host(url.data, &base);
+	/*
+	 * The region goes into the endpoint only once it is known to be a region
+	 * id, so it cannot add a port, a path, credentials or another host; and
+	 * the host must come out as the endpoint's host with the region in it.
+	 */
+	ecs_check_region_id(region);
+	host = endpoint_host(with_region(template, region), &base);
+	if (strcmp(host, with_region(endpoint_host(template, &base_template),
+								 region)) != 0)
+		elog(ERROR, "endpoint host \"%s\" is not the one configured", host);
 	req->url = psprintf("%s/", base);
 
 	ecs_format_timestamp(time(NULL), timestamp);

@@ -249,6 +249,7 @@ extern EcsConfig *ecs_option_config_for_table(Oid foreigntableid, Oid userid);
 extern char *ecs_option_column_field(Oid relid, int attnum);
 extern List *ecs_option_split_list(const char *value);
 extern bool ecs_valid_region_id(const char *s);
+extern void ecs_check_region_id(const char *s);
 extern EcsResource ecs_option_resource(List *table_options);
 
 /* in http.c */

@@ -248,11 +248,7 @@ region_arg(FunctionCallInfo fcinfo, int n, const char *name)
 {
 	char	   *region = required_text(fcinfo, n, name);
 
-	if (!ecs_valid_region_id(region))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid region id \"%s\"", region),
-				 errhint("Region ids look like \"cn-hangzhou\".")));
+	ecs_check_region_id(region);
 	return region;
 }
 

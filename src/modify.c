@@ -89,8 +89,12 @@ static TupleTableSlot *ecsExecForeignDelete(EState *estate,
 											TupleTableSlot *slot,
 											TupleTableSlot *planSlot);
 static void ecsEndForeignModify(EState *estate, ResultRelInfo *rinfo);
+static void ecsBeginForeignInsert(ModifyTableState *mtstate,
+								  ResultRelInfo *rinfo);
+static void ecsEndForeignInsert(EState *estate, ResultRelInfo *rinfo);
 
 static int	identity_count(EcsResource resource);
+static void refuse_on_conflict(Relation rel);
 static int	identity_attnum(Relation rel, int which, bool required);
 static char *slot_text(TupleTableSlot *slot, int attnum, const char *what);
 static char *junk_text(TupleTableSlot *planSlot, AttrNumber attno,
@@ -111,6 +115,8 @@ ecs_modify_routine(FdwRoutine *routine)
 	routine->ExecForeignUpdate = ecsExecForeignUpdate;
 	routine->ExecForeignDelete = ecsExecForeignDelete;
 	routine->EndForeignModify = ecsEndForeignModify;
+	routine->BeginForeignInsert = ecsBeginForeignInsert;
+	routine->EndForeignInsert = ecsEndForeignInsert;
 }
 
 /*
@@ -235,6 +241,9 @@ ecsPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
 	bool		returning = plan->returningLists != NIL &&
 		list_nth(plan->returningLists, subplan_index) != NIL;
 
+	if (plan->onConflictAction != ONCONFLICT_NONE)
+		refuse_on_conflict(rel);
+
 	/* a table that does not allow this is refused by the executor */
 	if (plan->operation == CMD_UPDATE &&
 		(ecsIsForeignRelUpdatable(rel) & (1 << CMD_UPDATE)))
@@ -274,37 +283,104 @@ ecsPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
 }
 
 /*
+ * refuse_on_conflict
+ *		ON CONFLICT needs a unique constraint the API does not have.
+ */
+static void
+refuse_on_conflict(Relation rel)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("INSERT with ON CONFLICT is not supported on foreign table \"%s\"",
+					RelationGetRelationName(rel)),
+			 errhint("Sharing an image with an account that has it already changes nothing; use a plain INSERT.")));
+}
+
+/*
+ * begin_state
+ *		The execution state of a modification of rinfo: the credentials of
+ *		the role the table is checked as, and the row identity columns.
+ */
+static EcsModifyState *
+begin_state(EState *estate, ResultRelInfo *rinfo)
+{
+	Relation	rel = rinfo->ri_RelationDesc;
+	EcsModifyState *state = palloc0(sizeof(EcsModifyState));
+	int			n = identity_count(ecs_scan_table_resource(RelationGetRelid(rel)));
+	RangeTblEntry *rte;
+	Oid			userid;
+	int			i;
+
+	/* a partition that tuple routing opened is checked as its root */
+	if (rinfo->ri_RangeTableIndex == 0 && rinfo->ri_RootResultRelInfo != NULL)
+		rte = exec_rt_fetch(rinfo->ri_RootResultRelInfo->ri_RangeTableIndex, estate);
+	else
+		rte = exec_rt_fetch(rinfo->ri_RangeTableIndex, estate);
+	userid = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
+
+	state->config = ecs_option_config_for_table(RelationGetRelid(rel), userid);
+	state->rel = rel;
+	for (i = 0; i < n; i++)
+		state->attnum[i] = identity_attnum(rel, i, true);
+	return state;
+}
+
+/*
  * ecsBeginForeignModify
- *		Resolve the credentials and find the row identity columns.
+ *		INSERT, UPDATE or DELETE planned by PlanForeignModify.
  */
 static void
 ecsBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 					  List *fdw_private, int subplan_index, int eflags)
 {
-	EState	   *estate = mtstate->ps.state;
-	Relation	rel = rinfo->ri_RelationDesc;
-	RangeTblEntry *rte = exec_rt_fetch(rinfo->ri_RangeTableIndex, estate);
-	Oid			userid = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
-	EcsModifyState *state = palloc0(sizeof(EcsModifyState));
-	int			n = identity_count(ecs_scan_table_resource(RelationGetRelid(rel)));
+	EcsModifyState *state;
 	int			i;
 
-	rinfo->ri_FdwState = state;
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
 
-	state->config = ecs_option_config_for_table(RelationGetRelid(rel), userid);
-	state->rel = rel;
+	state = begin_state(mtstate->ps.state, rinfo);
 	state->target_attrs = (List *) list_nth(fdw_private, FdwModifyPrivateTargetAttrs);
 	state->target_fields = (List *) list_nth(fdw_private, FdwModifyPrivateTargetFields);
 	state->returning = boolVal(list_nth(fdw_private, FdwModifyPrivateReturning));
-	for (i = 0; i < n; i++)
+	if (mtstate->operation != CMD_INSERT)
 	{
-		state->attnum[i] = identity_attnum(rel, i, true);
-		if (mtstate->operation != CMD_INSERT)
-			state->junk[i] = ExecFindJunkAttributeInTlist(outerPlanState(mtstate)->plan->targetlist,
-														  identity_names[i]);
+		for (i = 0; i < lengthof(state->junk); i++)
+		{
+			if (state->attnum[i] != 0)
+				state->junk[i] = ExecFindJunkAttributeInTlist(outerPlanState(mtstate)->plan->targetlist,
+															  identity_names[i]);
+		}
 	}
+	rinfo->ri_FdwState = state;
+}
+
+/*
+ * ecsBeginForeignInsert
+ *		INSERT that PlanForeignModify did not plan: COPY FROM, and rows that
+ *		tuple routing sends to a partition that is one of our tables.
+ */
+static void
+ecsBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
+{
+	ModifyTable *plan = (ModifyTable *) mtstate->ps.plan;
+	EcsModifyState *state;
+
+	/* COPY has no plan */
+	if (plan != NULL && plan->onConflictAction != ONCONFLICT_NONE)
+		refuse_on_conflict(rinfo->ri_RelationDesc);
+	state = begin_state(mtstate->ps.state, rinfo);
+	state->returning = rinfo->ri_returningList != NIL;
+	rinfo->ri_FdwState = state;
+}
+
+/*
+ * ecsEndForeignInsert
+ *		Nothing to release, as for ecsEndForeignModify.
+ */
+static void
+ecsEndForeignInsert(EState *estate, ResultRelInfo *rinfo)
+{
 }
 
 /*

@@ -430,6 +430,23 @@ ecs_valid_region_id(const char *s)
 }
 
 /*
+ * ecs_check_region_id
+ *		Refuse what is not a region id.  Every region id passes this before
+ *		it becomes part of a URL (see ecs_api_build_request), whether it
+ *		comes from an option, a function argument, a row, a WHERE clause or
+ *		an API answer.
+ */
+void
+ecs_check_region_id(const char *s)
+{
+	if (!ecs_valid_region_id(s))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid region id \"%s\"", s),
+				 errhint("Region ids look like \"cn-hangzhou\".")));
+}
+
+/*
  * check_regions
  *		"*", or a comma-separated list of distinct region ids.
  */

@@ -81,6 +81,7 @@ static bool classify_clause(Expr *clause, Index relid, EcsResource resource,
 							const FilterMap **map, Expr **value,
 							bool *is_array);
 static bool tags_values(Datum jsonb, List **values);
+static bool usable_values(EcsFilter *filter);
 
 /*
  * find_map
@@ -322,6 +323,47 @@ tags_values(Datum jsonb, List **values)
 }
 
 /*
+ * usable_values
+ *		Drop the values of filter that no row can have: a region id that is
+ *		not valid (no row has one, and only a valid one may reach a URL), an
+ *		empty image or task id, a tag with an empty key (which makes the
+ *		whole condition impossible).  False if an empty value makes the
+ *		filter unable to say what the clause says (the API takes an empty
+ *		value as no filter), so it stays local.
+ */
+static bool
+usable_values(EcsFilter *filter)
+{
+	ListCell   *lc;
+
+	if (filter->kind == ECS_FILTER_TAGS)
+	{
+		for (lc = list_head(filter->values); lc != NULL;
+			 lc = lnext(filter->values, lnext(filter->values, lc)))
+		{
+			if (strVal(lfirst(lc))[0] == '\0')
+			{
+				filter->values = NIL;
+				break;
+			}
+		}
+		return true;
+	}
+	foreach(lc, filter->values)
+	{
+		const char *v = strVal(lfirst(lc));
+
+		if (filter->kind == ECS_FILTER_REGION ? !ecs_valid_region_id(v) :
+			v[0] == '\0' && (strcmp(filter->param, "ImageId") == 0 ||
+							 strcmp(filter->param, "TaskIds") == 0))
+			filter->values = foreach_delete_current(filter->values, lc);
+		else if (v[0] == '\0')
+			return false;
+	}
+	return true;
+}
+
+/*
  * ecs_pushdown_evaluate
  *		The values of the filters, for this execution.  Returns a list of
  *		EcsFilter.  Sets *no_rows when a filter can match nothing (a NULL
@@ -385,6 +427,13 @@ ecs_pushdown_evaluate(List *filters, List *exprstates, ExprContext *econtext,
 		else
 			filter->values = list_make1(makeString(TextDatumGetCString(value)));
 
+		if (!usable_values(filter))
+			continue;			/* not expressible: local only */
+		if (filter->values == NIL)
+		{
+			*no_rows = true;
+			return NIL;
+		}
 		result = lappend(result, filter);
 	}
 	return result;
