@@ -10,11 +10,14 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$ECS_TOP"
 
-ecs_install_deps
-ecs_build_install
+ecs_step "Debian packages" ecs_install_deps
 ecs_workdir
-ecs_start_emulator --regions 8 --images-per-region 40 --seed 2026 --latency-ms 20
-ecs_start_postgres
+# ECS_PRIVATE_PG=1: install into a private copy of the PostgreSQL tree (as
+# the test command does), for work trees that build side by side
+[ -n "${ECS_PRIVATE_PG:-}" ] && ecs_step "private PostgreSQL tree" ecs_private_pg
+ecs_step "build and install ecs_image_fdw" ecs_build_install
+ecs_step "ECS emulator" ecs_start_emulator --regions 8 --images-per-region 40 --seed 2026 --latency-ms 20
+ecs_step "PostgreSQL cluster" ecs_start_postgres
 
 ecs_log "running test/demo.sql against the emulator at $EMU_URL"
 psql -X -q -v ON_ERROR_STOP=1 -v emu_url="$EMU_URL" -v emu_ca="$EMU_CA" \

@@ -1,6 +1,10 @@
 # test/lib.sh: shared steps of the test command, the demo and the benchmark.
 # Source it from bash; every function exits the script on failure.
 #
+#   ecs_step NAME CMD...  runs CMD (one of the functions below, or any
+#                         command) quietly: its output goes to a log that is
+#                         printed only if it fails; prints one line, NAME and
+#                         how long it took
 #   ecs_install_deps      Debian packages (apt-get) and, if missing, Node.js
 #   ecs_build_install     make and make install the extension
 #   ecs_private_pg        a private copy of the PostgreSQL tree in $WORK that
@@ -21,8 +25,53 @@ ECS_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ECS_PYTHON=/usr/bin/python3
 export LANG=C.UTF-8 LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive
 
+# fd 3 and 4: the script's own stdout and stderr, for ecs_step's line and
+# for a failing step's log, while the step's output goes to that log
+exec 3>&1 4>&2
+
 ecs_log() { printf '== %s\n' "$*" >&2; }
-ecs_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+ecs_die() {
+	[ -n "${ECS_STEP_LOG:-}" ] && _ecs_step_failed "$*"
+	printf 'error: %s\n' "$*" >&2
+	exit 1
+}
+
+# ecs_step NAME CMD...: the command runs in this shell (so the variables a
+# function sets stay set) with stdout and stderr in a log of its own.  A
+# step may set ECS_STEP_NOTE to a few words that end its line.
+ecs_step() {
+	local name=$1 t0 rc
+	shift
+	ECS_STEP_LOG=$(mktemp /tmp/ecs_image_fdw-step.XXXXXX) || exit 1
+	ECS_STEP_NOTE=
+	printf '== %s ... ' "$name" >&3
+	t0=$(date +%s%N)
+	"$@" >"$ECS_STEP_LOG" 2>&1
+	rc=$?
+	[ $rc -eq 0 ] || ecs_die "$name failed (exit status $rc)"
+	printf '%s(%s)\n' "${ECS_STEP_NOTE:+$ECS_STEP_NOTE }" "$(ecs_since "$t0")" >&3
+	rm -f "$ECS_STEP_LOG"
+	ECS_STEP_LOG=
+}
+
+# _ecs_step_failed MESSAGE: a step failed; its log goes to the script's stderr
+_ecs_step_failed() {
+	local log=$ECS_STEP_LOG
+	ECS_STEP_LOG=
+	{
+		printf 'FAILED\n'
+		printf -- '---- output of the failed step (%s) ----\n' "$log"
+		tail -n 300 "$log"
+		printf -- '---- end of the output ----\n'
+	} >&4
+	exec >&3 2>&4
+}
+
+# ecs_since T0: seconds since T0 (date +%s%N), as "12.3 s"
+ecs_since() {
+	local d=$(( ($(date +%s%N) - $1) / 100000000 ))
+	printf '%d.%d s' $((d / 10)) $((d % 10))
+}
 
 ecs_install_deps() {
 	local pkgs="postgresql-15 postgresql-server-dev-15 libcurl4-openssl-dev
@@ -34,13 +83,16 @@ ecs_install_deps() {
 	done
 	command -v node >/dev/null || missing="$missing nodejs"
 	command -v npm >/dev/null || missing="$missing npm"
+	ECS_STEP_NOTE="all present"
 	if [ -n "$missing" ]; then
 		ecs_log "installing Debian packages:$missing"
 		[ "$(id -u)" = 0 ] || ecs_die "run as root to install packages"
-		apt-get update -qq >/dev/null || ecs_die "apt-get update failed"
+		apt-get update -qq || ecs_die "apt-get update failed"
 		# shellcheck disable=SC2086
-		apt-get install -y -qq --no-install-recommends $missing >/dev/null ||
+		apt-get install -y -qq --no-install-recommends $missing ||
 			ecs_die "apt-get install failed"
+		# shellcheck disable=SC2086
+		ECS_STEP_NOTE="installed$missing"
 	fi
 }
 
@@ -48,9 +100,9 @@ ecs_build_install() {
 	ecs_log "building and installing ecs_image_fdw"
 	# ECS_MAKE_FLAGS: optional bash array of extra make arguments (test/sanitize,
 	# ecs_private_pg)
-	make -C "$ECS_TOP" -s clean "${ECS_MAKE_FLAGS[@]}" >/dev/null
-	make -C "$ECS_TOP" -s -j2 "${ECS_MAKE_FLAGS[@]}" >/dev/null || ecs_die "build failed"
-	make -C "$ECS_TOP" -s install "${ECS_MAKE_FLAGS[@]}" >/dev/null || ecs_die "install failed"
+	make -C "$ECS_TOP" -s clean "${ECS_MAKE_FLAGS[@]}"
+	make -C "$ECS_TOP" -s -j2 "${ECS_MAKE_FLAGS[@]}" || ecs_die "build failed"
+	make -C "$ECS_TOP" -s install "${ECS_MAKE_FLAGS[@]}" || ecs_die "install failed"
 }
 
 # ecs_private_pg: PostgreSQL finds $libdir and the share directory relative
@@ -87,7 +139,7 @@ _ecs_mirror() {
 
 ecs_cleanup() {
 	if [ -n "${ECS_PGDATA:-}" ] && [ -f "$ECS_PGDATA/postmaster.pid" ]; then
-		runuser -u postgres -- "$ECS_PGBIN/pg_ctl" -D "$ECS_PGDATA" -m immediate \
+		ecs_as_postgres "$ECS_PGBIN/pg_ctl" -D "$ECS_PGDATA" -m immediate \
 			-w stop >/dev/null 2>&1
 	fi
 	if [ -n "${EMU_PID:-}" ]; then
@@ -113,7 +165,7 @@ ecs_start_emulator() {
 	"$ECS_PYTHON" "$ECS_TOP/test/emulator/ecs_emulator.py" --port 0 \
 		--port-file "$WORK/emulator.port" \
 		--tls-cert "$WORK/tls/server.pem" --tls-key "$WORK/tls/server.key" \
-		--log "$WORK/emulator-requests.log" "$@" >"$WORK/emulator.log" 2>&1 &
+		--log "$WORK/emulator-requests.log" "$@" >"$WORK/emulator.log" 2>&1 3>&- 4>&- &
 	EMU_PID=$!
 	local i
 	for i in $(seq 1 200); do
@@ -131,17 +183,24 @@ ecs_start_emulator() {
 		EMU_NOPERM_SECRET=emu-noperm-secret-0005
 }
 
+# ecs_as_postgres CMD...: CMD as the postgres user, from a directory it may
+# enter (else initdb and pg_ctl warn that they cannot change back to ours),
+# without the script's own fds 3 and 4 (a server would hold them open)
+ecs_as_postgres() {
+	(cd / && runuser -u postgres -- "$@") 3>&- 4>&-
+}
+
 ecs_start_postgres() {
 	ECS_PGBIN=${PGROOT:-}$(pg_config --bindir)
 	ECS_PGDATA="$WORK/pgdata"
 	install -d -o postgres -g postgres -m 700 "$ECS_PGDATA"
 	install -d -o postgres -g postgres -m 755 "$WORK/sock"
-	runuser -u postgres -- "$ECS_PGBIN/initdb" -D "$ECS_PGDATA" -U postgres -A trust \
+	ecs_as_postgres "$ECS_PGBIN/initdb" -D "$ECS_PGDATA" -U postgres -A trust \
 		-E UTF8 --locale=C.UTF-8 --no-sync >"$WORK/initdb.log" 2>&1 ||
 		{ cat "$WORK/initdb.log" >&2; ecs_die "initdb failed"; }
 	# ECS_PG_ENV: optional bash array of NAME=VALUE for the server (test/sanitize);
 	# the emulator's test keys stay out of its environment (and so its log)
-	runuser -u postgres -- env -u EMU_OWNER_SECRET -u EMU_PEER_SECRET \
+	ecs_as_postgres env -u EMU_OWNER_SECRET -u EMU_PEER_SECRET \
 		-u EMU_STS_SECRET -u EMU_STS_TOKEN -u EMU_NOPERM_SECRET "${ECS_PG_ENV[@]}" "$ECS_PGBIN/pg_ctl" -D "$ECS_PGDATA" -l "$ECS_PGDATA/server.log" \
 		-w -t 60 -o "-p 5432 -k $WORK/sock -c listen_addresses= -c fsync=off ${ECS_PG_OPTIONS:-}" \
 		start >/dev/null || { cat "$ECS_PGDATA/server.log" >&2; ecs_die "PostgreSQL did not start"; }

@@ -110,23 +110,44 @@ run_secrets() {
 	fi
 }
 
-ecs_install_deps
+# suite_what SUITE: what the suite runs, for its line
+suite_what() {
+	case $1 in
+	regress)
+		# shellcheck disable=SC2046
+		set -- ${ECS_REGRESS:-$(printf 'ecs-topics:\n\t@echo $(REGRESS)\n' |
+			make -s -f Makefile -f - ecs-topics)}
+		echo "regress: $# topics" ;;
+	*) echo "$1" ;;
+	esac
+}
+
+t_all=$(date +%s%N)
+ecs_step "Debian packages" ecs_install_deps
 ecs_workdir
 # ECS_PRIVATE_PG=1: install into a private copy of the PostgreSQL tree, for
 # work trees that build and test side by side on one machine
-[ -n "${ECS_PRIVATE_PG:-}" ] && ecs_private_pg
-ecs_build_install
-ecs_start_emulator --regions 4 --images-per-region 12 --seed 7
-ECS_PG_OPTIONS="-c log_min_messages=debug5 -c log_statement=all" ecs_start_postgres
+[ -n "${ECS_PRIVATE_PG:-}" ] && ecs_step "private PostgreSQL tree" ecs_private_pg
+ecs_step "build and install ecs_image_fdw" ecs_build_install
+ecs_step "ECS emulator" ecs_start_emulator --regions 4 --images-per-region 12 --seed 7
+ECS_PG_OPTIONS="-c log_min_messages=debug5 -c log_statement=all" \
+	ecs_step "PostgreSQL cluster" ecs_start_postgres
+setup_time=$(ecs_since "$t_all")
 
-start=$(date +%s)
+# one line per suite: what it runs, then its counts and time; whatever a
+# suite prints (the details of a failure) follows its line
+t_suites=$(date +%s%N)
 for s in "${suites[@]}"; do
-	ecs_log "suite $s"
-	"run_$s"
+	printf '== suite %s ... ' "$(suite_what "$s")"
+	t0=$(date +%s%N)
+	"run_$s" >"$WORK/suite-$s.txt" 2>&1
+	read -r counts <<<"${summary[-1]#*:}"
+	printf '%s (%s)\n' "$counts" "$(ecs_since "$t0")"
+	cat "$WORK/suite-$s.txt"
 done
 
 echo
 printf '%s\n' "${summary[@]}"
-echo "($(($(date +%s) - start)) s)"
+echo "time: set-up $setup_time, suites $(ecs_since "$t_suites"), total $(ecs_since "$t_all")"
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]
