@@ -524,8 +524,10 @@ class World:
     """All emulated state: the seed, the images, tasks and executions, and
     the rules that advance asynchronous changes.  Callers hold `lock`."""
 
-    def __init__(self, seed, n_regions, per_region, create_seconds, image_quota=0, faults=None):
+    def __init__(self, seed, n_regions, per_region, create_seconds, image_quota=0, faults=None,
+                 profile="default"):
         self.seed = seed
+        self.profile = profile
         self.faults = faults
         self.regions = REGIONS[:n_regions]
         self.region_ids = [r[0] for r in self.regions]
@@ -567,12 +569,16 @@ class World:
     def _seed_region(self, region):
         rng = random.Random("%s/%s" % (self.seed, region))
         self.buckets[region] = dict(BUCKET_OBJECTS)
+        if self.profile == "realistic":
+            rng = random.Random("%s/%s/realistic" % (self.seed, region))
         for image_id, (os_type, idx), arch, size, created, family in SYSTEM_IMAGES:
             self._add(self._system_image(region, image_id, os_type, idx, arch, size,
                                          created, family))
         for name, code, (os_type, idx) in MARKETPLACE[:1 + rng.randrange(2)]:
             self._add(self._marketplace_image(rng, region, name, code, os_type, idx))
 
+        if self.profile == "realistic":
+            return RealisticSeed(self, region, rng).run()
         m = self.per_region
         owner = self._seed_custom(rng, region, OWNER_ID, m, special=m >= 6)
         peer = self._seed_custom(rng, region, PEER_ID, (m + 1) // 2, special=False)
@@ -947,6 +953,273 @@ class World:
             "tasks": [dict(t.to_api(now, full=True), RegionId=t.region, OwnerId=t.owner)
                       for t in sorted(self.tasks.values(), key=lambda t: (t.region, t.id))],
         }
+
+
+# ---------------------------------------------------------------------------
+# The realistic profile (--profile realistic): what one company's account
+# looks like, for the demo.  Regions differ in size and purpose: a large
+# production region fed by golden-image pipelines (monthly or fortnightly
+# builds per image family, the newest kept, older ones deprecated or simply
+# forgotten, a failed build here and there, today's build still running),
+# a staging region, a data region, developers' sandboxes, an empty region,
+# GPU images, disaster-recovery copies and a Windows region; untagged
+# one-off images (backups, tests, someone's debug image) in between.  The
+# size of the production region is --images-per-region; the others are
+# fractions of it.  Deterministic from the seed like the default profile.
+
+# region kinds in the order of the region list, with their share of
+# --images-per-region; regions past the eighth repeat the small kinds
+REALISTIC_REGIONS = [("production", 1.0), ("staging", 0.25), ("data", 0.1), ("dev", 0.06),
+                     ("empty", 0.0), ("ml", 0.05), ("dr", 0.03), ("windows", 0.04)]
+REALISTIC_EXTRA = [("dev", 0.02), ("dr", 0.02), ("empty", 0.0)]
+
+# family, (OS catalog key, index), architecture, system disk GiB, team,
+# version style ("date" = family-yyyymmdd, "semver" = family-vX.Y.Z), weight
+REALISTIC_FAMILIES = {
+    "production": [
+        ("base-ubuntu2204", ("linux", 0), "x86_64", 40, "platform", "date", 5),
+        ("base-alinux3", ("linux", 3), "x86_64", 40, "platform", "date", 4),
+        ("k8s-node-x86", ("linux", 3), "x86_64", 100, "platform", "date", 6),
+        ("k8s-node-arm64", ("linux", 0), "arm64", 100, "platform", "date", 3),
+        ("web-frontend", ("linux", 0), "x86_64", 40, "web", "semver", 6),
+        ("api-gateway", ("linux", 3), "x86_64", 40, "platform", "semver", 4),
+        ("order-service", ("linux", 3), "x86_64", 50, "commerce", "semver", 5),
+        ("payment-service", ("linux", 4), "x86_64", 50, "payments", "semver", 4),
+        ("search-es8", ("linux", 5), "x86_64", 80, "search", "date", 2),
+        ("mysql8-replica", ("linux", 2), "x86_64", 100, "dba", "date", 2),
+        ("redis7-cache", ("linux", 3), "x86_64", 40, "sre", "date", 2),
+        ("win2022-iis", ("windows", 0), "x86_64", 60, "web", "date", 1),
+    ],
+    "staging": [
+        ("base-ubuntu2204", ("linux", 0), "x86_64", 40, "platform", "date", 2),
+        ("k8s-node-x86", ("linux", 3), "x86_64", 100, "platform", "date", 3),
+        ("web-frontend", ("linux", 0), "x86_64", 40, "web", "semver", 3),
+        ("order-service", ("linux", 3), "x86_64", 50, "commerce", "semver", 3),
+        ("payment-service", ("linux", 4), "x86_64", 50, "payments", "semver", 2),
+    ],
+    "data": [
+        ("spark3-worker", ("linux", 3), "x86_64", 100, "data", "semver", 3),
+        ("airflow2-scheduler", ("linux", 0), "x86_64", 40, "data", "semver", 2),
+        ("flink1.18-taskmanager", ("linux", 3), "x86_64", 80, "data", "date", 2),
+        ("clickhouse23", ("linux", 5), "x86_64", 200, "data", "date", 1),
+    ],
+    "dev": [],
+    "ml": [
+        ("gpu-cuda12-pytorch-train", ("linux", 0), "x86_64", 200, "ml", "date", 3),
+        ("triton-inference", ("linux", 0), "x86_64", 100, "ml", "semver", 2),
+        ("ml-notebook-arm64", ("linux", 0), "arm64", 80, "ml", "date", 1),
+    ],
+    "dr": [
+        ("base-ubuntu2204", ("linux", 0), "x86_64", 40, "platform", "date", 1),
+        ("order-service", ("linux", 3), "x86_64", 50, "commerce", "semver", 2),
+        ("payment-service", ("linux", 4), "x86_64", 50, "payments", "semver", 2),
+        ("mysql8-replica", ("linux", 2), "x86_64", 100, "dba", "date", 1),
+    ],
+    "windows": [
+        ("win2019-sqlserver2019", ("windows", 1), "x86_64", 80, "dba", "date", 2),
+        ("win2022-ad-ds", ("windows", 0), "x86_64", 60, "it", "date", 1),
+        ("win2022-iis", ("windows", 0), "x86_64", 60, "web", "date", 2),
+    ],
+}
+REALISTIC_COST_CENTERS = {"platform": "cc-1001", "web": "cc-1002", "commerce": "cc-2040",
+                          "payments": "cc-2041", "search": "cc-2050", "dba": "cc-1001",
+                          "sre": "cc-1001", "data": "cc-3300", "ml": "cc-3310", "it": "cc-0900"}
+REALISTIC_ENV = {"production": "prod", "staging": "staging", "data": "prod", "dev": "dev",
+                 "ml": "prod", "dr": "prod", "windows": "prod"}
+REALISTIC_PEOPLE = ["alice", "bob", "carol", "dmitri", "erin", "farid", "grace", "hiro"]
+# one-off images nobody tags: (name pattern, OS catalog key and index, size)
+REALISTIC_ONE_OFF = [
+    ("backup-before-upgrade-%(date)s", ("linux", 2), 40),
+    ("centos7-final-%(date)s", ("linux", 2), 40),
+    ("test-img-%(n)d", ("linux", 0), 40),
+    ("%(person)s-debug-%(date)s", ("linux", 3), 40),
+    ("tmp-migration-oracle-%(n)d", ("linux", 2), 100),
+    ("snapshot-prod-db-%(date)s", ("linux", 2), 100),
+    ("%(person)s-devbox-%(date)s", ("linux", 0), 40),
+    ("old-jenkins-agent", ("linux", 2), 50),
+]
+REALISTIC_PARTNER = [  # images of the peer (a vendor account), some shared with us
+    ("secvendor-waf-%s", ("linux", 2), 40, ["4.2.1", "4.3.0", "4.3.2"]),
+    ("apm-agent-baseline-%s", ("linux", 3), 40, ["2026q2", "2026q3"]),
+]
+DAY = 86400
+
+
+def realistic_kind(index):
+    """The kind and size share of the index-th region."""
+    if index < len(REALISTIC_REGIONS):
+        return REALISTIC_REGIONS[index]
+    return REALISTIC_EXTRA[(index - len(REALISTIC_REGIONS)) % len(REALISTIC_EXTRA)]
+
+
+class RealisticSeed:
+    """Seeds one region of a World in the realistic profile."""
+
+    def __init__(self, world, region, rng):
+        self.world = world
+        self.region = region
+        self.rng = rng
+        self.names = {OWNER_ID: set(), PEER_ID: set()}
+        kind, share = realistic_kind(world.region_ids.index(region))
+        self.kind = kind
+        self.count = int(round(world.per_region * share))
+
+    def run(self):
+        w, rng = self.world, self.rng
+        owner = self.pipeline_images(self.count) if self.count else []
+        peer = self.partner_images() if self.count else []
+        for img in owner + peer:
+            w._add(img)
+        # the newest Available build of a few families is shared with the
+        # partner (and sometimes with a few more accounts)
+        newest = {}
+        for img in owner:
+            fam = img.fields.get("ImageFamily")
+            if fam and img.status == "Available" and fam not in newest:
+                newest[fam] = img
+        for img in sorted(newest.values(), key=lambda i: i.id)[:max(1, len(newest) // 4)]:
+            self.share(img, PEER_ID)
+            for acct in rng.sample(DIRECTORY_ACCOUNTS, rng.randrange(3)):
+                self.share(img, acct)
+        for img in peer[::2]:
+            if img.status == "Available":
+                self.share(img, OWNER_ID)
+        w._seed_resources(rng, self.region, OWNER_ID, owner, min(50, 1 + self.count // 8))
+        w._seed_resources(rng, self.region, PEER_ID, peer, 1 if peer else 0)
+
+    def share(self, img, account):
+        img.shared_with[account] = iso(max(img.epoch, SEED_END - self.rng.randrange(DAY * 60)))
+
+    def pipeline_images(self, count):
+        rng = self.rng
+        families = REALISTIC_FAMILIES[self.kind]
+        n_one_off = count if not families else max(1, count // 10)
+        weights = [f[6] for f in families]
+        per_family = [0] * len(families)
+        for _ in range(count - n_one_off):
+            per_family[rng.choices(range(len(families)), weights)[0]] += 1
+        images = []
+        for fam, n in zip(families, per_family):
+            images += self.family_builds(fam, n)
+        images += [self.one_off() for _ in range(n_one_off)]
+        if self.kind == "production" and len(images) >= 20:
+            self.production_accidents(images)
+        return images
+
+    def family_builds(self, fam, n):
+        """n builds of one family, newest first, at a steady cadence."""
+        rng = self.rng
+        name, (os_type, idx), arch, size, team, style, _ = fam
+        if n == 0:
+            return []
+        span = DAY * rng.randint(120, 1000)
+        step = max(DAY, span // n)
+        t = SEED_END - rng.randrange(DAY * 3)
+        major = rng.randint(1, 3)
+        builds = []
+        for k in range(n):
+            day = time.gmtime(t)
+            if style == "semver":
+                older = n - 1 - k   # versions count up from the oldest build
+                version = "%d.%d.%d" % (major + older // 20, older // 4 % 5, older % 4)
+                label = "%s-v%s" % (name, version)
+            else:
+                version = "%04d.%02d.%02d" % (day.tm_year, day.tm_mon, day.tm_mday)
+                label = "%s-%04d%02d%02d" % (name, day.tm_year, day.tm_mon, day.tm_mday)
+            if self.kind == "dr":
+                label = "dr-copy-" + label
+            # keep the newest three; older ones are mostly deprecated
+            if k < 3:
+                status = "Available"
+            else:
+                status = "Deprecated" if rng.random() < 0.6 else "Available"
+            tags = {"team": team, "managed-by": "packer"}
+            if t > SEED_END - DAY * 540:      # the tagging policy is 18 months old
+                tags.update(env=REALISTIC_ENV[self.kind], app=name,
+                            **{"cost-center": REALISTIC_COST_CENTERS[team]})
+            if self.kind == "dr":
+                tags["dr"] = "true"
+            desc = "%s golden image, Jenkins job %s #%d" % (name, name, 4000 - k * 7 - rng.randrange(7))
+            img = self.image(OWNER_ID, label, status, t, os_type, idx, arch, size, tags,
+                             family=name, version=version, description=desc)
+            img.fields["IsCopied"] = self.kind in ("staging", "dr") and rng.random() < 0.7
+            builds.append(img)
+            t -= step + rng.randrange(-DAY, DAY + 1) if step > 2 * DAY else step
+            if t < SEED_START:
+                t = SEED_START + rng.randrange(DAY * 30)
+        return builds
+
+    def one_off(self):
+        rng = self.rng
+        person = rng.choice(REALISTIC_PEOPLE)
+        if self.kind == "dev":
+            pattern, (os_type, idx), size = ("%(person)s-devbox-%(date)s", ("linux", rng.choice([0, 3, 4])), 40)
+            if rng.random() < 0.3:
+                pattern = rng.choice(["%(person)s-test-%(n)d", "%(person)s-playground"])
+        else:
+            pattern, (os_type, idx), size = rng.choice(REALISTIC_ONE_OFF)
+        t = rng.randint(SEED_START, SEED_END - DAY * (30 if self.kind != "dev" else 1))
+        day = time.gmtime(t)
+        label = pattern % {"date": "%04d-%02d-%02d" % (day.tm_year, day.tm_mon, day.tm_mday),
+                           "n": rng.randrange(1, 40), "person": person}
+        tags = {"owner": person, "env": "dev"} if self.kind == "dev" else {}
+        return self.image(OWNER_ID, label, "Available", t, os_type, idx, "x86_64", size, tags,
+                          description=None if rng.random() < 0.5 else "made by hand by %s" % person)
+
+    def production_accidents(self, images):
+        """Today's build still running, one waiting, failed and unusable ones."""
+        rng = self.rng
+        newest = sorted(images, key=lambda i: -i.epoch)
+        running = newest[0]
+        running.fields.update(Status="Creating", Progress="%d%%" % rng.randrange(20, 80),
+                              Usable=False)
+        newest[1].fields.update(Status="Waiting", Progress="0%", Usable=False)
+        for img in rng.sample(newest[5:], 3):
+            img.fields.update(Status="CreateFailed", Progress="0%", Usable=False)
+        rng.choice([i for i in newest[8:] if i.status == "Available"]).fields.update(
+            Status="UnAvailable", Usable=False)
+        for img in images:
+            if img.status != "Available" and img.status != "Deprecated":
+                for disk in img.fields["DiskDeviceMappings"]["DiskDeviceMapping"]:
+                    disk["Progress"] = img.fields["Progress"]
+
+    def partner_images(self):
+        rng = self.rng
+        out = []
+        if self.kind not in ("production", "data", "staging"):
+            return out
+        for pattern, (os_type, idx), size, versions in REALISTIC_PARTNER:
+            for v in versions:
+                t = rng.randint(SEED_END - DAY * 400, SEED_END - DAY * 5)
+                out.append(self.image(PEER_ID, pattern % v, "Available", t, os_type, idx,
+                                      "x86_64", size, {"vendor": pattern.split("-")[0]},
+                                      family=pattern.split("-%")[0], version=v,
+                                      description="Vendor image %s" % (pattern % v)))
+        return out
+
+    def image(self, owner, name, status, epoch, os_type, idx, arch, size, tags,
+              family="", version="", description=None):
+        w, rng = self.world, self.rng
+        platform, os_name, os_name_en = OS_CATALOG[os_type][idx]
+        if arch == "arm64":
+            os_name, os_name_en = os_name + " ARM版", os_name_en + " ARM"
+        image_id = w.new_id(rng, "m", self.region)
+        name = World._unique(name, self.names[owner], rng)
+        boot = "UEFI" if arch == "arm64" else ("UEFI-Preferred" if size >= 100 else "BIOS")
+        f = w._fields(image_id, name, family, version, description or "", status,
+                      "100%", iso(epoch), size, os_type, os_name, os_name_en, platform,
+                      arch, boot, owner)
+        if description is None:
+            del f["Description"]
+        f["ResourceGroupId"] = RESOURCE_GROUPS[owner][0] if family and RESOURCE_GROUPS[owner] else ""
+        disks = [w._disk(w.new_id(rng, "s", self.region), size, "/dev/xvda", "system")]
+        if size >= 100:
+            disks.append(w._disk(w.new_id(rng, "s", self.region), 500, "/dev/xvdb", "data"))
+        f["DiskDeviceMappings"] = {"DiskDeviceMapping": disks}
+        f["Tags"] = {"Tag": [{"TagKey": k, "TagValue": v} for k, v in sorted(tags.items())]}
+        f["IsSupportCloudinit"] = os_type == "linux"
+        f["LicenseType"] = "BYOL" if os_type == "windows" and rng.random() < 0.3 else "Auto"
+        return Image(image_id, self.region, owner, "custom", f, epoch)
 
 
 # ---------------------------------------------------------------------------
@@ -2424,7 +2697,7 @@ class Emulator:
         self.args = args
         self.faults = Faults(args, args.seed)
         self.world = World(args.seed, args.regions, args.images_per_region,
-                           args.create_seconds, args.image_quota, self.faults)
+                           args.create_seconds, args.image_quota, self.faults, args.profile)
         self.auth = Auth(ACCOUNTS, clock=lambda: time.time() + args.clock_offset)
         self.stats = Stats()
         self.limiter = RateLimiter(args.qps_limit)
@@ -2787,6 +3060,10 @@ def parse_args(argv):
     p.add_argument("--images-per-region", type=int, default=10,
                    help="owner images per region; the peer gets about half (default 10)")
     p.add_argument("--seed", default="1", help="seed of the generated data (default 1)")
+    p.add_argument("--profile", choices=("default", "realistic"), default="default",
+                   help="shape of the generated data: 'default' (every region alike, every "
+                        "oddity the tests need) or 'realistic' (regions of different sizes and "
+                        "purposes, for the demo; --images-per-region is the largest region)")
     p.add_argument("--create-seconds", type=float, default=3.0,
                    help="seconds an image creation, copy, import or export takes (default 3)")
     p.add_argument("--latency-ms", type=float, default=0, help="added latency per API request")
@@ -2841,9 +3118,9 @@ def main(argv=None):
         with open(tmp, "w") as f:
             f.write("%d\n" % port)
         os.replace(tmp, args.port_file)
-    sys.stderr.write("ecs_emulator: listening on %s://%s:%d (%d regions, %d images per region)\n"
-                     % ("https" if context else "http", args.host, port, args.regions,
-                        args.images_per_region))
+    sys.stderr.write("ecs_emulator: listening on %s://%s:%d (%d regions, %d images per region, "
+                     "profile %s)\n" % ("https" if context else "http", args.host, port,
+                                         args.regions, args.images_per_region, args.profile))
     sys.stderr.flush()
     try:
         server.serve_forever(poll_interval=0.2)

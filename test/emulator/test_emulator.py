@@ -1283,6 +1283,79 @@ class SeedTest(unittest.TestCase):
         self.assertEqual(len(json.loads(body)["Images"]["Image"]), 100)
 
 
+class RealisticSeedTest(unittest.TestCase):
+    """--profile realistic: regions of different sizes and purposes."""
+
+    def setUp(self):
+        self.world = emu.World("2026", 10, 400, 1.0, profile="realistic")
+
+    def own(self, region):
+        return [i for i in self.world.truth(account=OWNER, region=region)]
+
+    def test_deterministic(self):
+        dump = lambda w: json.dumps([w.truth(), w.seed_doc()], sort_keys=True)
+        self.assertEqual(dump(self.world), dump(emu.World("2026", 10, 400, 1.0, profile="realistic")))
+        self.assertNotEqual(dump(self.world), dump(emu.World("2027", 10, 400, 1.0, profile="realistic")))
+        # a region's data does not depend on how many regions are seeded
+        small = emu.World("2026", 2, 400, 1.0, profile="realistic")
+        self.assertEqual(json.dumps(small.truth(region="cn-shanghai")),
+                         json.dumps(self.world.truth(region="cn-shanghai")))
+        # and the default profile is what it was: the same data as without the option
+        self.assertEqual(dump(emu.World("7", 4, 12, 1.0)),
+                         dump(emu.World("7", 4, 12, 1.0, profile="default")))
+
+    def test_region_sizes(self):
+        sizes = {r: len(self.own(r)) for r in self.world.region_ids}
+        self.assertEqual(max(sizes.values()), sizes["cn-hangzhou"])
+        self.assertGreaterEqual(sizes["cn-hangzhou"], 390)
+        self.assertEqual([r for r, n in sizes.items() if n == 0][:1], ["cn-qingdao"])
+        small = [r for r, n in sizes.items() if 0 < n <= 40]
+        self.assertGreaterEqual(len(small), 3, sizes)
+        self.assertGreater(len(set(sizes.values())), 6, sizes)
+
+    def test_production_region_looks_real(self):
+        own = self.own("cn-hangzhou")
+        statuses = {i["Status"] for i in own}
+        self.assertEqual(statuses, {"Available", "Deprecated", "Creating", "Waiting",
+                                    "CreateFailed", "UnAvailable"})
+        families = {i["ImageFamily"] for i in own if i["ImageFamily"]}
+        self.assertGreaterEqual(len(families), 10)
+        # the newest build of every family is Available or still being built
+        newest = {}
+        for i in sorted(own, key=lambda i: i["CreationTime"], reverse=True):
+            newest.setdefault(i["ImageFamily"], i)
+        self.assertTrue(all(i["Status"] in ("Available", "Creating", "Waiting")
+                            for f, i in newest.items() if f))
+        # builds of a family are named after it and versioned
+        for i in own:
+            if i["ImageFamily"]:
+                self.assertTrue(i["ImageName"].startswith(i["ImageFamily"] + "-"), i["ImageName"])
+                self.assertTrue(i["ImageVersion"])
+        names = [i["ImageName"] for i in own]
+        self.assertEqual(len(names), len(set(names)))
+        ages = sorted(i["CreationTime"] for i in own)
+        self.assertLess(ages[0], "2024-07-01")
+        self.assertGreater(ages[-1], "2026-10-01")
+        tagged = [i for i in own if i.get("Tags", {}).get("Tag")]
+        self.assertGreater(len(tagged), len(own) * 0.6)
+        self.assertLess(len(tagged), len(own))      # and some one-off images are untagged
+        teams = {t["TagValue"] for i in own for t in i["Tags"]["Tag"] if t["TagKey"] == "team"}
+        self.assertGreaterEqual(len(teams), 5)
+        self.assertTrue(any(i["shared_with"] for i in own))
+        shared_in = self.world.truth(region="cn-hangzhou", visible_to=OWNER)
+        self.assertTrue(any(i["owner"] == PEER for i in shared_in))
+
+    def test_api_lists_it(self):
+        api = emu.Api(self.world, None, 100)
+        req = fake_request("POST", [("RegionId", "cn-hangzhou"), ("PageSize", "100"),
+                                    ("ImageOwnerAlias", "self"), ("Status", ALL)])
+        self.assertEqual(api.DescribeImages(req, OWNER)["TotalCount"], len(self.own("cn-hangzhou")))
+        req = fake_request("POST", [("RegionId", "cn-qingdao"), ("ImageOwnerAlias", "self"),
+                                    ("Status", ALL)])
+        self.assertEqual(api.DescribeImages(req, OWNER)["TotalCount"], 0)
+        self.assertEqual(emu.parse_args(["--profile", "realistic"]).profile, "realistic")
+
+
 if __name__ == "__main__":
     result = unittest.main(exit=False).result
     failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
