@@ -17,6 +17,7 @@
 #ifndef ECS_IMAGE_FDW_H
 #define ECS_IMAGE_FDW_H
 
+#include "compat.h"
 #include "foreign/fdwapi.h"
 #include "nodes/execnodes.h"
 #include "utils/relcache.h"

@@ -165,7 +165,7 @@ ecs_function_config(const char *name)
 		server = GetForeignServer(found);
 	}
 
-	aclresult = pg_foreign_server_aclcheck(server->serverid, GetUserId(), ACL_USAGE);
+	aclresult = ecs_foreign_server_aclcheck(server->serverid, GetUserId(), ACL_USAGE);
 	if (aclresult != ACLCHECK_OK)
 		aclcheck_error(aclresult, OBJECT_FOREIGN_SERVER, server->servername);
 	return ecs_option_config_for_server(server->serverid, GetUserId());

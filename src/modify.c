@@ -307,16 +307,8 @@ begin_state(EState *estate, ResultRelInfo *rinfo)
 	Relation	rel = rinfo->ri_RelationDesc;
 	EcsModifyState *state = palloc0(sizeof(EcsModifyState));
 	int			n = identity_count(ecs_scan_table_resource(RelationGetRelid(rel)));
-	RangeTblEntry *rte;
-	Oid			userid;
+	Oid			userid = ecs_result_rel_user(rinfo, estate);
 	int			i;
-
-	/* a partition that tuple routing opened is checked as its root */
-	if (rinfo->ri_RangeTableIndex == 0 && rinfo->ri_RootResultRelInfo != NULL)
-		rte = exec_rt_fetch(rinfo->ri_RootResultRelInfo->ri_RangeTableIndex, estate);
-	else
-		rte = exec_rt_fetch(rinfo->ri_RangeTableIndex, estate);
-	userid = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
 
 	state->config = ecs_option_config_for_table(RelationGetRelid(rel), userid);
 	state->rel = rel;

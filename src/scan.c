@@ -29,7 +29,6 @@
 #include "access/table.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
-#include "commands/explain.h"
 #include "executor/executor.h"
 #include "foreign/fdwapi.h"
 #include "foreign/foreign.h"
@@ -379,11 +378,11 @@ ecsGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
 	if (plan->resource == ECS_RESOURCE_SHARE_PERMISSIONS)
 		requests += resources[ECS_RESOURCE_IMAGES].rows / 10;
 	add_path(baserel, (Path *)
-			 create_foreignscan_path(root, baserel, NULL, baserel->rows,
-									 REQUEST_COST,
-									 REQUEST_COST * requests +
-									 baserel->rows * cpu_tuple_cost,
-									 NIL, NULL, NULL, NIL));
+			 ecs_create_foreignscan_path(root, baserel, NULL, baserel->rows,
+										 REQUEST_COST,
+										 REQUEST_COST * requests +
+										 baserel->rows * cpu_tuple_cost,
+										 NIL, NULL, NULL, NIL, NIL));
 
 	/* join clauses, and those implied by equivalence classes (USING) */
 	candidates = list_copy(baserel->joininfo);
@@ -438,10 +437,10 @@ ecsGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
 
 		/* one request per outer row, more if the region is not pinned */
 		add_path(baserel, (Path *)
-				 create_foreignscan_path(root, baserel, NULL, ppi->ppi_rows,
-										 REQUEST_COST,
-										 REQUEST_COST + ppi->ppi_rows * cpu_tuple_cost,
-										 NIL, outer, NULL, NIL));
+				 ecs_create_foreignscan_path(root, baserel, NULL, ppi->ppi_rows,
+											 REQUEST_COST,
+											 REQUEST_COST + ppi->ppi_rows * cpu_tuple_cost,
+											 NIL, outer, NULL, NIL, NIL));
 	}
 }
 
@@ -597,7 +596,6 @@ ecsBeginForeignScan(ForeignScanState *node, int eflags)
 	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
 	EState	   *estate = node->ss.ps.state;
 	Relation	rel = node->ss.ss_currentRelation;
-	RangeTblEntry *rte;
 	Oid			userid;
 	EcsScanState *state;
 
@@ -605,8 +603,7 @@ ecsBeginForeignScan(ForeignScanState *node, int eflags)
 	state->errcolumn = -1;
 	node->fdw_state = state;
 
-	rte = exec_rt_fetch(fsplan->scan.scanrelid, estate);
-	userid = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
+	userid = ecs_scan_user(fsplan, estate);
 	state->config = ecs_option_config_for_table(RelationGetRelid(rel), userid);
 	state->relname = pstrdup(RelationGetRelationName(rel));
 	state->def = &resources[state->config->resource];
