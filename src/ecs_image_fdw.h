@@ -88,6 +88,7 @@ typedef struct EcsConfig
 	char	   *ca_file;		/* NULL: the system store */
 	int			cache_ttl_s;
 	bool		updatable;
+	char	   *language;		/* AcceptLanguage of DescribeRegions */
 
 	/* table options (defaults when there is no table) */
 	EcsResource resource;

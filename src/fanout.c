@@ -299,7 +299,6 @@ start_work(EcsFanout *fanout, Work *work)
 	{
 		case STREAM_REGIONS:
 			action = "DescribeRegions";
-			ecs_params_add(&params, "AcceptLanguage", "en-US");
 			break;
 		case STREAM_OWN_IMAGES:
 			action = "DescribeImages";
@@ -317,6 +316,9 @@ start_work(EcsFanout *fanout, Work *work)
 			}
 			break;
 	}
+	/* it answers in Chinese unless asked otherwise */
+	if (strcmp(action, "DescribeRegions") == 0)
+		ecs_params_add(&params, "AcceptLanguage", fanout->config->language);
 
 	req = palloc0(sizeof(EcsHttpRequest));
 	if (ecs_cache_lookup(fanout->config, action, &params,

@@ -812,14 +812,16 @@ ecs_unshare_image(PG_FUNCTION_ARGS)
  *		ClientToken: when its answer is lost and the retry hears that the
  *		image is already being exported, the task our first attempt started
  *		is found by the object it writes, "<prefix>_<image id>_<task id>.<format>",
- *		among the region's running export tasks (one export per image runs
- *		at a time).
+ *		among the region's unfinished export tasks, queued (Waiting) or
+ *		running (Processing); one export per image runs at a time.
  */
 static char *
 export_task_of(const EcsConfig *config, const char *region,
 			   const char *image_id)
 {
-	static const EcsField task_id_field = {"TaskId", ECS_FIELD_SCALAR};
+	static const EcsField task_fields[] = {
+		{"TaskId", ECS_FIELD_SCALAR}, {"TaskStatus", ECS_FIELD_SCALAR}
+	};
 	char	   *needle = psprintf("_%s_", image_id);
 	EcsParams	params = {0};
 	EcsApiError err;
@@ -829,7 +831,6 @@ export_task_of(const EcsConfig *config, const char *region,
 
 	ecs_params_add(&params, "RegionId", region);
 	ecs_params_add(&params, "TaskAction", "ExportImage");
-	ecs_params_add(&params, "TaskStatus", "Processing");
 	ecs_params_add(&params, "PageSize", "100");
 	body = ecs_api_call(config, false, region, "DescribeTasks", &params, &err,
 						NULL);
@@ -837,15 +838,21 @@ export_task_of(const EcsConfig *config, const char *region,
 		API_ERROR(&err, "could not list the export tasks in region \"%s\"",
 				  region);
 	if (!ecs_decode_page(body, strlen(body), "TaskSet", "Task", "TaskId",
-						 &task_id_field, 1, NULL, &tasks))
+						 task_fields, 2, NULL, &tasks))
 		return NULL;
 
 	for (i = 0; i < tasks.nrows; i++)
 	{
-		char	   *task_id = tasks.values[i];
+		char	   *task_id = tasks.values[2 * i];
+		const char *status = tasks.values[2 * i + 1];
 		EcsParams	task_params = {0};
 		char	   *task;
 		int			j;
+
+		/* an export waits in a queue (Waiting) before it runs (Processing) */
+		if (status == NULL || (strcmp(status, "Waiting") != 0 &&
+							   strcmp(status, "Processing") != 0))
+			continue;
 
 		ecs_params_add(&task_params, "RegionId", region);
 		ecs_params_add(&task_params, "TaskId", task_id);

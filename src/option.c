@@ -53,7 +53,8 @@ typedef enum EcsOptionType
 	OPT_REGIONS,				/* "*" or a list of region ids */
 	OPT_SIGNATURE,				/* 1 or 3 */
 	OPT_RESOURCE,				/* a table's resource */
-	OPT_OWNER_ALIAS				/* image owner aliases, or "all" */
+	OPT_OWNER_ALIAS,			/* image owner aliases, or "all" */
+	OPT_LANGUAGE				/* a language DescribeRegions accepts */
 } EcsOptionType;
 
 typedef struct EcsOption
@@ -79,6 +80,7 @@ static const EcsOption ecs_options[] = {
 	{"ca_file", ForeignServerRelationId, OPT_PATH, 0, 0, true},
 	{"cache_ttl_s", ForeignServerRelationId, OPT_INT, 0, 86400, false},
 	{"updatable", ForeignServerRelationId, OPT_BOOL, 0, 0, false},
+	{"language", ForeignServerRelationId, OPT_LANGUAGE, 0, 0, false},
 
 	{"access_key_id", UserMappingRelationId, OPT_KEY_ID, 1, 128, false},
 	{"access_key_secret", UserMappingRelationId, OPT_TEXT, 0, 0, false},
@@ -102,11 +104,14 @@ static const char *const resource_names[] = {
 static const char *const owner_aliases[] = {
 	"self", "others", "system", "marketplace", NULL
 };
+static const char *const languages[] = {"en-US", "zh-CN", "ja", NULL};
 
 static const EcsOption *find_option(const char *name, Oid context);
 static bool option_exists(const char *name);
 static char *valid_options_hint(Oid context);
 static void check_option_value(const EcsOption *opt, DefElem *def);
+static void check_choice(const EcsOption *opt, const char *value, bool valid,
+						 const char *choices);
 static int	parse_int_option(const EcsOption *opt, const char *value);
 static void check_endpoint(const char *name, const char *value);
 static void check_regions(const char *name, const char *value);
@@ -284,20 +289,17 @@ check_option_value(const EcsOption *opt, DefElem *def)
 			check_regions(opt->name, value);
 			break;
 		case OPT_SIGNATURE:
-			if (strcmp(value, "1") != 0 && strcmp(value, "3") != 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("invalid value for option \"%s\": \"%s\"",
-								opt->name, value),
-						 errhint("Valid values are \"3\" (ACS3-HMAC-SHA256) and \"1\" (RPC HMAC-SHA1).")));
+			check_choice(opt, value,
+						 strcmp(value, "1") == 0 || strcmp(value, "3") == 0,
+						 "\"3\" (ACS3-HMAC-SHA256) and \"1\" (RPC HMAC-SHA1)");
 			break;
 		case OPT_RESOURCE:
-			if (lookup_word(resource_names, value) < 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("invalid value for option \"%s\": \"%s\"",
-								opt->name, value),
-						 errhint("Valid values are \"images\", \"image_share_permissions\", \"regions\" and \"tasks\".")));
+			check_choice(opt, value, lookup_word(resource_names, value) >= 0,
+						 "\"images\", \"image_share_permissions\", \"regions\" and \"tasks\"");
+			break;
+		case OPT_LANGUAGE:
+			check_choice(opt, value, lookup_word(languages, value) >= 0,
+						 "\"en-US\", \"zh-CN\" and \"ja\"");
 			break;
 		case OPT_OWNER_ALIAS:
 			if (strcmp(value, "all") != 0)
@@ -322,6 +324,23 @@ check_option_value(const EcsOption *opt, DefElem *def)
 			}
 			break;
 	}
+}
+
+/*
+ * check_choice
+ *		Raise the error for a value that is not one of an option's choices,
+ *		listed in the hint.
+ */
+static void
+check_choice(const EcsOption *opt, const char *value, bool valid,
+			 const char *choices)
+{
+	if (!valid)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for option \"%s\": \"%s\"",
+						opt->name, value),
+				 errhint("Valid values are %s.", choices)));
 }
 
 /*
@@ -623,6 +642,8 @@ apply_option(EcsConfig *config, DefElem *def)
 		config->ca_file = value;
 	else if (strcmp(name, "updatable") == 0)
 		config->updatable = defGetBoolean(def);
+	else if (strcmp(name, "language") == 0)
+		config->language = value;
 	else if (strcmp(name, "access_key_id") == 0)
 		config->access_key_id = value;
 	else if (strcmp(name, "access_key_secret") == 0)
@@ -659,6 +680,7 @@ ecs_option_config_for_server(Oid serverid, Oid userid)
 	config->max_retries = 5;
 	config->resource = ECS_RESOURCE_IMAGES;
 	config->image_owner_alias = "self,others";
+	config->language = "en-US";
 
 	foreach(lc, server->options)
 		apply_option(config, lfirst(lc));

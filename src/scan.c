@@ -136,6 +136,25 @@ static const char *const image_statuses[] = {
 static const char *const owner_aliases[] = {
 	"self", "others", "system", "marketplace", NULL
 };
+static const char *const os_types[] = {"linux", "windows", NULL};
+static const char *const architectures[] = {"i386", "x86_64", "arm64", NULL};
+static const char *const usages[] = {"instance", "none", NULL};
+
+/*
+ * Filters whose values the API knows: any other value is an error there
+ * (InvalidOSType, ...), and matches no row here.
+ */
+static const struct
+{
+	const char *param;
+	const char *const *known;
+}			closed_filters[] = {
+	{"Status", image_statuses},
+	{"OSType", os_types},
+	{"Architecture", architectures},
+	{"Usage", usages},
+	{NULL, NULL}
+};
 
 /* Planner state, in baserel->fdw_private */
 typedef struct EcsPlanState
@@ -691,7 +710,8 @@ describe_filter(StringInfo buf, const char *name, List *values)
 					 list_length(values) == 1 ? "=" : "IN (");
 	foreach(lc, values)
 		appendStringInfo(buf, "%s%s", foreach_current_index(lc) > 0 ? ", " :
-						 list_length(values) == 1 ? " " : "", strVal(lfirst(lc)));
+						 list_length(values) == 1 ? " " : "",
+						 strVal(lfirst(lc))[0] ? strVal(lfirst(lc)) : "\"\"");
 	if (list_length(values) != 1)
 		appendStringInfoChar(buf, ')');
 }
@@ -786,24 +806,36 @@ build_requests(EcsScanState *state, ExprContext *econtext)
 	}
 
 	/* values the API cannot hold stay local; impossible ones match nothing */
+	foreach(lc, list_concat_copy(lists, each))
+	{
+		EcsFilter  *f = lfirst(lc);
+		int			i;
+
+		for (i = 0; closed_filters[i].param != NULL; i++)
+		{
+			if (strcmp(f->param, closed_filters[i].param) == 0)
+				f->values = known_values(f->values, closed_filters[i].known);
+		}
+		if (f->values == NIL)
+			state->no_rows = true;
+	}
 	foreach(lc, lists)
 	{
 		EcsFilter  *f = lfirst(lc);
 
-		if (strcmp(f->param, "Status") == 0)
-			f->values = known_values(f->values, image_statuses);
-		if (f->values == NIL)
-			state->no_rows = true;
 		if (strcmp(f->param, "TaskIds") == 0 && list_length(f->values) > 100)
 			lists = foreach_delete_current(lists, lc);
 	}
-	foreach(lc, each)
-	{
-		if (((EcsFilter *) lfirst(lc))->values == NIL)
-			state->no_rows = true;
-	}
 	if ((have_regions && regions == NIL) || (!all_aliases && aliases == NIL))
 		state->no_rows = true;
+
+	/*
+	 * Without ImageOwnerAlias the API lists system, self and others images
+	 * (community ones included), never marketplace ones: so every alias is
+	 * one request without an alias ("") and one for marketplace.
+	 */
+	if (resource == ECS_RESOURCE_IMAGES && all_aliases)
+		aliases = list_make2(makeString(""), makeString("marketplace"));
 	while (list_length(tags) > 40)
 		tags = list_truncate(tags, 40);
 
@@ -828,8 +860,9 @@ build_requests(EcsScanState *state, ExprContext *econtext)
 
 	/*
 	 * A lookup by image id finds the image whatever its owner alias: one
-	 * request without an alias, and rows outside the table's aliases are
-	 * dropped here.  Permissions are listed per image id, or per own image.
+	 * request without an alias, one more for marketplace if the table shows
+	 * those, and rows outside the table's aliases are dropped here.
+	 * Permissions are listed per image id, or per own image.
 	 */
 	foreach(lc, each)
 	{
@@ -839,9 +872,19 @@ build_requests(EcsScanState *state, ExprContext *econtext)
 			continue;
 		if (resource == ECS_RESOURCE_IMAGES && list_length(aliases) > 1)
 		{
-			state->alias_check = aliases;
-			state->spec.nfields = state->ncolumns + 1;
-			aliases = NIL;
+			bool		marketplace = false;
+			ListCell   *a;
+
+			foreach(a, aliases)
+				marketplace |= strcmp(strVal(lfirst(a)), "marketplace") == 0;
+			if (!all_aliases)
+			{
+				state->alias_check = aliases;
+				state->spec.nfields = state->ncolumns + 1;
+			}
+			aliases = list_make1(makeString(""));
+			if (marketplace)
+				aliases = lappend(aliases, makeString("marketplace"));
 		}
 		if (resource == ECS_RESOURCE_SHARE_PERMISSIONS)
 			state->spec.lenient = true;
@@ -860,7 +903,8 @@ build_requests(EcsScanState *state, ExprContext *econtext)
 		{
 			EcsParams  *p = palloc0(sizeof(EcsParams));
 
-			ecs_params_add(p, "ImageOwnerAlias", strVal(lfirst(lc)));
+			if (strVal(lfirst(lc))[0] != '\0')
+				ecs_params_add(p, "ImageOwnerAlias", strVal(lfirst(lc)));
 			next = lappend(next, p);
 		}
 		sets = next;

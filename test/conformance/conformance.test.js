@@ -556,6 +556,45 @@ test('ACS3: ImageName and Tag filters (space, "*", non-ASCII) are accepted and a
   await checkFilters(newClient(OWNER), REGIONS[1]);
 });
 
+// ---------------------------------------------------------------- the real API's rules (issue 13)
+
+test('SDK: DescribeRegions answers in Chinese unless AcceptLanguage asks for en-US or ja', async () => {
+  const client = newClient(OWNER);
+  const names = async (acceptLanguage) => {
+    const req = new Ecs.DescribeRegionsRequest(acceptLanguage ? { acceptLanguage } : {});
+    const resp = await client.describeRegionsWithOptions(req, runtime());
+    return Object.fromEntries(resp.body.regions.region.map((r) => [r.regionId, r.localName]));
+  };
+  assert.equal((await names())['cn-hangzhou'], '华东1（杭州）');
+  assert.equal((await names('zh-CN'))['cn-hangzhou'], '华东1（杭州）');
+  assert.equal((await names('en-US'))['cn-hangzhou'], 'China (Hangzhou)');
+  assert.equal((await names('ja'))['cn-hangzhou'], '中国（杭州）');
+  await assertSdkError(names('fr'), 'InvalidAcceptLanguage.NotFound', 404);
+});
+
+test('SDK: no ImageOwnerAlias lists system, self and others images, never marketplace', async () => {
+  const client = newClient(OWNER);
+  const aliases = async (extra) => {
+    const resp = await client.describeImagesWithOptions(new Ecs.DescribeImagesRequest(Object.assign({
+      regionId: REGIONS[0], status: ALL_STATUSES.join(','), pageSize: 100,
+    }, extra)), runtime());
+    return new Set(resp.body.images.image.map((i) => i.imageOwnerAlias));
+  };
+  assert.deepEqual([...await aliases({})].sort(), ['others', 'self', 'system']);
+  assert.deepEqual([...await aliases({ imageOwnerAlias: 'marketplace' })], ['marketplace']);
+});
+
+test('SDK: unknown OSType, Architecture and Usage values are 404 errors', async () => {
+  const client = newClient(OWNER);
+  for (const [field, code] of [['OSType', 'InvalidOSType'], ['architecture', 'InvalidArchitecture'],
+    ['usage', 'InvalidUsage']]) {
+    const key = field === 'OSType' ? 'OSType' : field;
+    await assertSdkError(client.describeImagesWithOptions(new Ecs.DescribeImagesRequest({
+      regionId: REGIONS[0], [key]: 'Linux',
+    }), runtime()), code, 404);
+  }
+});
+
 // ---------------------------------------------------------------- 2. RPC via the new SDK
 
 test('RPC (signatureAlgorithm v2): DescribeRegions lists the configured regions', async () => {

@@ -34,6 +34,9 @@ import uuid
 ECS_VERSION = "2014-05-26"
 OOS_VERSION = "2019-06-01"
 TIME_WINDOW_S = 15 * 60
+# An export task is Waiting (queued) for this part of its time, then Processing.
+EXPORT_QUEUED_FRACTION = 0.4
+UNFINISHED_TASK = ("Waiting", "Processing")
 MAX_BODY = 8 * 1024 * 1024
 
 # (region id, English name, image-id prefix).  --regions N takes the first N.
@@ -71,6 +74,35 @@ REGIONS = [
     ("cn-shanghai-finance-1", "China East 2 Finance", "2zm"),
     ("cn-shenzhen-finance-1", "China South 1 Finance", "wz1"),
 ]
+
+# LocalName of each region in the three languages DescribeRegions accepts
+_ZH = ("华东1（杭州） 华东2（上海） 华北2（北京） 华南1（深圳） 华北1（青岛） 华北3（张家口） "
+       "华北5（呼和浩特） 西南1（成都） 中国香港 新加坡 马来西亚（吉隆坡） 印度尼西亚（雅加达） "
+       "日本（东京） 印度（孟买） 美国（硅谷） 美国（弗吉尼亚） 德国（法兰克福） 英国（伦敦） "
+       "阿联酋（迪拜） 华北6（乌兰察布） 华南3（广州） 华南2（河源） 菲律宾（马尼拉） 泰国（曼谷） "
+       "韩国（首尔） 澳大利亚（悉尼） 华东5（南京-本地地域） 华东6（福州-本地地域） 沙特（利雅得） "
+       "墨西哥 华东2金融云 华南1金融云").split()
+_JA = ("中国（杭州） 中国（上海） 中国（北京） 中国（深セン） 中国（青島） 中国（張家口） "
+       "中国（フフホト） 中国（成都） 中国（香港） シンガポール マレーシア（クアラルンプール） "
+       "インドネシア（ジャカルタ） 日本（東京） インド（ムンバイ） 米国（シリコンバレー） "
+       "米国（バージニア） ドイツ（フランクフルト） イギリス（ロンドン） UAE（ドバイ） "
+       "中国（ウランチャブ） 中国（広州） 中国（河源） フィリピン（マニラ） タイ（バンコク） "
+       "韓国（ソウル） オーストラリア（シドニー） 中国（南京-ローカルリージョン） "
+       "中国（福州-ローカルリージョン） サウジアラビア（リヤド） メキシコ 中国東部2金融 中国南部1金融").split()
+LOCAL_NAMES = {"en-US": {r[0]: r[1] for r in REGIONS},
+               "zh-CN": {r[0]: n for r, n in zip(REGIONS, _ZH)},
+               "ja": {r[0]: n for r, n in zip(REGIONS, _JA)}}
+assert len(_ZH) == len(_JA) == len(REGIONS)
+
+# The official SDK endpoint map's exceptions; every other region is ecs.<region>.aliyuncs.com
+ENDPOINT_EXCEPTIONS = {"cn-hangzhou": "ecs-cn-hangzhou.aliyuncs.com",
+                       "cn-shanghai-finance-1": "ecs-cn-hangzhou.aliyuncs.com",
+                       "cn-shenzhen-finance-1": "ecs-cn-hangzhou.aliyuncs.com"}
+
+
+def region_endpoint(region):
+    """The RegionEndpoint DescribeRegions gives a region."""
+    return ENDPOINT_EXCEPTIONS.get(region, "ecs.%s.aliyuncs.com" % region)
 
 
 class Account:
@@ -392,7 +424,7 @@ class Task:
 
     def to_api(self, now, full=False):
         d = {"TaskId": self.id, "TaskAction": self.action, "TaskStatus": self.status,
-             "SupportCancel": "true" if self.status == "Processing" else "false",
+             "SupportCancel": "true" if self.status in UNFINISHED_TASK else "false",
              "CreationTime": iso(self.created, seconds=False),
              "FinishedTime": iso(self.finished, seconds=False) if self.finished else "",
              "ResourceId": self.resource_id}
@@ -910,6 +942,8 @@ class World:
             img.touch()
         for task in list(self.pending_tasks):
             p = task.pending
+            if task.status == "Waiting" and p.fraction(now) >= EXPORT_QUEUED_FRACTION:
+                task.status = "Processing"
             if p.fraction(now) >= 1.0:
                 self.pending_tasks.discard(task)
                 task.pending = None
@@ -1986,13 +2020,16 @@ class Api:
     # -- read actions -------------------------------------------------------
 
     def DescribeRegions(self, req, account):
+        # Chinese unless asked otherwise; the error names the three accepted
         lang = req.get("AcceptLanguage", "zh-CN")
-        if lang not in ("zh-CN", "zh_TW", "en-US", "ja", "fr", "de", "ko"):
+        if lang not in LOCAL_NAMES:
             raise ApiError(404, "InvalidAcceptLanguage.NotFound",
-                           "The specified AcceptLanguage is not found.")
+                           "The specified AcceptLanguage is not found, "
+                           "only zh-CN, en-US and ja are supported.")
         return {"Regions": {"Region": [
-            {"RegionId": rid, "LocalName": name, "RegionEndpoint": "ecs.%s.aliyuncs.com" % rid,
-             "Status": "available"} for rid, name, _ in self.world.regions]}}
+            {"RegionId": rid, "LocalName": LOCAL_NAMES[lang].get(rid, name),
+             "RegionEndpoint": region_endpoint(rid), "Status": "available"}
+            for rid, name, _ in self.world.regions]}}
 
     def DescribeImages(self, req, account):
         region = self.region(req)
@@ -2067,7 +2104,8 @@ class Api:
             else:
                 continue
             f = img.fields
-            if ((alias and seen_as != alias)
+            # no ImageOwnerAlias: system, self and others, never marketplace
+            if ((alias and seen_as != alias) or (not alias and seen_as == "marketplace")
                     or (image_id is not None and img.id != image_id)
                     or f["Status"] not in statuses
                     or (owner_id is not None and img.owner != owner_id)
@@ -2148,11 +2186,12 @@ class Api:
         task = self._task(req, account, region)
         now = time.time()
         d = task.to_api(now, full=True)
-        op = {"OperationStatus": {"Finished": "Success", "Processing": "Processing"}.get(task.status, "Failed"),
+        op = {"OperationStatus": {"Finished": "Success", "Processing": "Processing",
+                                  "Waiting": "Waiting"}.get(task.status, "Failed"),
               "ErrorCode": "", "ErrorMsg": task.failed_reason or "",
               "RelatedItemSet": {"RelatedItem": [{"Name": k, "Value": v} for k, v in task.related.items()]}}
         done = task.status == "Finished"
-        failed = task.status not in ("Finished", "Processing")
+        failed = task.status not in ("Finished",) + UNFINISHED_TASK
         if failed:
             op["ErrorCode"] = "TaskFailed"
         return {"RegionId": region, "TaskId": task.id, "TaskAction": task.action,
@@ -2514,7 +2553,8 @@ class Api:
         task_id = self.world.new_id(self.world.runtime_rng, "t", region)
         key = "%s_%s_%s.%s" % (prefix or "EXPORT", img.id, task_id,
                                "raw.tar.gz" if fmt == "raw" else fmt)
-        task = Task(task_id, region, account, "ExportImage", "Processing", time.time(), img.id,
+        # a real export waits in a queue first (TaskStatus Waiting)
+        task = Task(task_id, region, account, "ExportImage", "Waiting", time.time(), img.id,
                     related={"OSSBucket": bucket, "OSSObject": key, "ImageFormat": fmt.upper()})
 
         def done(t):
@@ -2537,7 +2577,7 @@ class Api:
         if task.action not in ("ImportImage", "ExportImage"):
             raise ApiError(403, "InvalidTaskId.TaskActionNotSupport",
                            "The specified task cannot be cancelled.")
-        if task.status != "Processing":
+        if task.status not in UNFINISHED_TASK:
             raise ApiError(403, "InvalidTaskId.IncorrectTaskStatus",
                            "The current status of the task does not support cancellation.")
         task.status, task.finished, task.pending = "Cancelled", time.time(), None

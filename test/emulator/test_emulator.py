@@ -398,8 +398,8 @@ class AuthTest(ApiTestCase):
         self.assertEqual([r["RegionId"] for r in body["Regions"]["Region"]],
                          ["cn-hangzhou", "cn-shanghai", "cn-beijing", "cn-shenzhen"])
         self.assertEqual(body["Regions"]["Region"][0],
-                         {"RegionId": "cn-hangzhou", "LocalName": "China (Hangzhou)",
-                          "RegionEndpoint": "ecs.cn-hangzhou.aliyuncs.com", "Status": "available"})
+                         {"RegionId": "cn-hangzhou", "LocalName": "华东1（杭州）",
+                          "RegionEndpoint": "ecs-cn-hangzhou.aliyuncs.com", "Status": "available"})
 
     def test_keep_alive(self):
         conn = http.client.HTTPSConnection("127.0.0.1", SERVER.port, context=C.context)
@@ -469,8 +469,12 @@ class DescribeImagesTest(ApiTestCase):
         mine = {i["ImageId"]: i["IsSelfShared"] for i in got}
         self.assertTrue(all(mine[i] in (True, "True") for i in shared_to_peer))
         self.assertEqual(images(key="empty", ImageOwnerAlias="self", Status=ALL), [])
+        # no alias: system, self and others, never marketplace (DescribeImages docs)
         empty_all = images(key="empty", Status=ALL)
-        self.assertEqual({i["ImageOwnerAlias"] for i in empty_all}, {"system", "marketplace"})
+        self.assertEqual({i["ImageOwnerAlias"] for i in empty_all}, {"system"})
+        self.assertEqual({i["ImageOwnerAlias"] for i in images(Status=ALL)}, {"system", "self", "others"})
+        self.assertEqual({i["ImageOwnerAlias"] for i in images(ImageOwnerAlias="marketplace")},
+                         {"marketplace"})
         system = images(ImageOwnerAlias="system")
         self.assertIn("ubuntu_22_04_x64_20G_alibase_20240101.vhd", [i["ImageId"] for i in system])
         self.assertEqual({i["ImageId"] for i in system},
@@ -478,6 +482,23 @@ class DescribeImagesTest(ApiTestCase):
         self.assertTrue(images(ImageOwnerAlias="marketplace")[0]["ProductCode"])
         self.assertError(call("DescribeImages", {"RegionId": "cn-hangzhou", "ImageOwnerAlias": "mine"}),
                          "InvalidImageOwnerAlias.ValueNotSupported", 400)
+
+    def test_region_languages(self):
+        names = {lang: {r["RegionId"]: r["LocalName"] for r in
+                        ok("DescribeRegions", dict({"AcceptLanguage": lang} if lang else {}))
+                        ["Regions"]["Region"]}
+                 for lang in (None, "zh-CN", "en-US", "ja")}
+        self.assertEqual(names[None], names["zh-CN"])
+        self.assertEqual(names["zh-CN"]["cn-hangzhou"], "华东1（杭州）")
+        self.assertEqual(names["en-US"]["cn-hangzhou"], "China (Hangzhou)")
+        self.assertEqual(names["ja"]["cn-shenzhen"], "中国（深セン）")
+        for bad in ("fr", "zh_TW", "en"):
+            self.assertError(call("DescribeRegions", {"AcceptLanguage": bad}),
+                             "InvalidAcceptLanguage.NotFound", 404)
+        endpoints = {r["RegionId"]: r["RegionEndpoint"]
+                     for r in ok("DescribeRegions")["Regions"]["Region"]}
+        self.assertEqual(endpoints["cn-hangzhou"], "ecs-cn-hangzhou.aliyuncs.com")
+        self.assertEqual(endpoints["cn-beijing"], "ecs.cn-beijing.aliyuncs.com")
 
     def test_filters(self):
         own = images(ImageOwnerAlias="self", Status=ALL)
@@ -926,7 +947,8 @@ class ShapeFaultTest(ApiTestCase):
         doc = json.loads(data.replace(b"\xff\xfe\xc3", b""))
         self.assertIn(b'"ImageName":"\xff\xfe\xc3' + doc["Images"]["Image"][1]["ImageName"].encode(), data)
         self.add({"kind": "bad_utf8", "field": "LocalName", "count": 1})
-        self.assertIn(b'"LocalName":"\xff\xfe\xc3China (Hangzhou)"', raw_api("DescribeRegions")[2])
+        self.assertIn(b'"LocalName":"\xff\xfe\xc3China (Hangzhou)"',
+                      raw_api("DescribeRegions", {"AcceptLanguage": "en-US"})[2])
         self.add({"kind": "bad_utf8", "field": "NoSuchField", "count": 1})
         json.loads(raw_api("DescribeRegions")[2].decode("utf-8"))
         self.assertEqual([r["field"] for r in C.control("GET", "faults")], ["NoSuchField"])
@@ -1163,8 +1185,14 @@ class LifecycleTest(ApiTestCase):
         self.assertError(call("ExportImage", {"RegionId": "cn-hangzhou", "ImageId": img["ImageId"],
                                               "OSSBucket": bucket, "OSSPrefix": "bad-prefix"}),
                          "InvalidOSSPrefix.Malformed", 400)
+        # an export waits in a queue first, then runs
         listed = ok("DescribeTasks", {"RegionId": "cn-hangzhou", "TaskIds": exp["TaskId"]})
-        self.assertEqual(listed["TaskSet"]["Task"][0]["TaskStatus"], "Processing")
+        self.assertEqual(listed["TaskSet"]["Task"][0]["TaskStatus"], "Waiting")
+        self.assertEqual(listed["TaskSet"]["Task"][0]["SupportCancel"], "true")
+        deadline = time.time() + 10
+        while ok("DescribeTaskAttribute", {"RegionId": "cn-hangzhou", "TaskId": exp["TaskId"]})["TaskStatus"] == "Waiting":
+            self.assertLess(time.time(), deadline)
+            time.sleep(0.05)
         deadline = time.time() + 10
         while ok("DescribeTaskAttribute", {"RegionId": "cn-hangzhou", "TaskId": exp["TaskId"]})["TaskStatus"] != "Finished":
             self.assertLess(time.time(), deadline)
