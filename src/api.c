@@ -3,11 +3,15 @@
  * api.c
  *		  Building signed API requests, and judging and reporting answers.
  *
- * Every request is a POST to "/" whose action parameters travel in an
- * application/x-www-form-urlencoded body, so no parameter, signature or
- * token ever appears in a URL.  Signature version 3 (ACS3-HMAC-SHA256)
- * signs the headers and the body hash; version 1 (RPC HMAC-SHA1) signs the
- * parameters.  Each attempt gets a fresh timestamp and nonce.
+ * Every request is a POST to "/", built as the official SDKs build it (the
+ * conformance suite compares them byte for byte).  Signature version 3
+ * (ACS3-HMAC-SHA256), as @alicloud/ecs20140526 sends it: the action
+ * parameters in the query string, an empty body, the signature and any
+ * security token in headers.  Version 1 (RPC HMAC-SHA1), as
+ * @alicloud/pop-core sends it: every parameter, the signature and token
+ * included, in an application/x-www-form-urlencoded body.  So no signature
+ * or token ever appears in a URL.  Each attempt gets a fresh timestamp and
+ * nonce.
  *
  * ecs_api_classify() decides whether an answer is good, worth retrying or
  * final, and ecs_api_errcode/errdetail/errhint turn a failure into the
@@ -130,7 +134,6 @@ ecs_api_build_request(const EcsConfig *config, bool oos, const char *region,
 	if (strcmp(host, with_region(endpoint_host(template, &base_template),
 								 region)) != 0)
 		elog(ERROR, "endpoint host \"%s\" is not the one configured", host);
-	req->url = psprintf("%s/", base);
 
 	ecs_format_timestamp(time(NULL), timestamp);
 	ecs_make_nonce(nonce);
@@ -156,50 +159,55 @@ ecs_api_build_request(const EcsConfig *config, bool oos, const char *region,
 
 		signature = ecs_rpc_signature("POST", all.items, all.count,
 									  config->access_key_secret);
+		req->url = psprintf("%s/", base);
 		req->body = psprintf("%s&Signature=%s",
 							 ecs_canonical_query(all.items, all.count),
 							 ecs_percent_encode(signature));
-		req->headers = list_make1(psprintf("Host: %s", host));
-		req->headers = lappend(req->headers,
-							   "Content-Type: application/x-www-form-urlencoded");
-		req->headers = lappend(req->headers, "Accept: application/json");
+		req->headers = list_make4(psprintf("x-acs-action: %s", action),
+								  psprintf("x-acs-version: %s", version),
+								  "content-type: application/x-www-form-urlencoded",
+								  psprintf("Host: %s", host));
 	}
 	else
 	{
-		EcsParam	headers[8];
+		EcsParam	headers[10];
 		int			nheaders = 0;
-		char	   *hash;
+		char	   *hash = ecs_sha256_hex("", 0);
 		char	   *canonical;
 		char	   *signed_headers;
 		char	   *signature;
 		int			i;
 
-		/* the canonical query is also the form body, fields sorted */
-		req->body = ecs_canonical_query(params->items, params->count);
-		hash = ecs_sha256_hex(req->body, strlen(req->body));
-
+		/* in the SDK's order; "accept" is sent but not signed */
+		req->url = psprintf("%s/?%s", base,
+							ecs_wire_query(params->items, params->count));
 		headers[nheaders++] = (EcsParam) {"host", host};
-		headers[nheaders++] = (EcsParam) {"x-acs-action", action};
 		headers[nheaders++] = (EcsParam) {"x-acs-version", version};
+		headers[nheaders++] = (EcsParam) {"x-acs-action", action};
 		headers[nheaders++] = (EcsParam) {"x-acs-date", timestamp};
 		headers[nheaders++] = (EcsParam) {"x-acs-signature-nonce", nonce};
+		headers[nheaders++] = (EcsParam) {"accept", "application/json"};
 		headers[nheaders++] = (EcsParam) {"x-acs-content-sha256", hash};
-		headers[nheaders++] = (EcsParam) {"content-type",
-		"application/x-www-form-urlencoded"};
 		if (config->security_token)
+		{
+			headers[nheaders++] = (EcsParam) {"x-acs-accesskey-id",
+			config->access_key_id};
 			headers[nheaders++] = (EcsParam) {"x-acs-security-token",
 			config->security_token};
-
-		canonical = ecs_acs3_canonical_request("POST", "/", "",
-											   headers, nheaders, hash,
-											   &signed_headers);
-		signature = ecs_acs3_signature(canonical, config->access_key_secret);
+		}
 
 		for (i = 0; i < nheaders; i++)
 			req->headers = lappend(req->headers,
 								   psprintf("%s: %s", headers[i].name,
 											headers[i].value));
-		req->headers = lappend(req->headers, "Accept: application/json");
+		/* sign every header but accept: swap it out of the array */
+		headers[5] = headers[--nheaders];
+		canonical = ecs_acs3_canonical_request("POST", "/",
+											   ecs_canonical_query(params->items,
+																   params->count),
+											   headers, nheaders, hash,
+											   &signed_headers);
+		signature = ecs_acs3_signature(canonical, config->access_key_secret);
 		req->headers = lappend(req->headers,
 							   psprintf("Authorization: ACS3-HMAC-SHA256 Credential=%s,SignedHeaders=%s,Signature=%s",
 										config->access_key_id, signed_headers,

@@ -136,6 +136,7 @@ ecs_http_batch_add(EcsHttpBatch *batch, EcsHttpRequest *req)
 	HttpTransfer *t;
 	ListCell   *lc;
 	bool		ok = true;
+	bool		has_accept = false;
 
 	t = calloc(1, sizeof(HttpTransfer));
 	if (t == NULL)
@@ -156,6 +157,8 @@ ecs_http_batch_add(EcsHttpBatch *batch, EcsHttpRequest *req)
 	{
 		struct curl_slist *h = curl_slist_append(t->headers, lfirst(lc));
 
+		has_accept |= pg_strncasecmp(lfirst(lc), "accept:", 7) == 0;
+
 		if (h == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_OUT_OF_MEMORY),
@@ -164,6 +167,11 @@ ecs_http_batch_add(EcsHttpBatch *batch, EcsHttpRequest *req)
 	}
 	/* we sign the body ourselves; no "Expect: 100-continue" round trip */
 	t->headers = curl_slist_append(t->headers, "Expect:");
+	/* only what the caller sends: no default type or Accept of libcurl's */
+	if (t->headers != NULL && req->body == NULL)
+		t->headers = curl_slist_append(t->headers, "Content-Type:");
+	if (t->headers != NULL && !has_accept)
+		t->headers = curl_slist_append(t->headers, "Accept:");
 	if (t->headers == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),

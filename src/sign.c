@@ -84,6 +84,9 @@ static size_t percent_encoded_length(const char *s);
 static char *percent_encode_into(char *dst, const char *s);
 static void hex_encode_lower(const unsigned char *src, size_t len, char *dst);
 static int	param_ptr_cmp(const void *a, const void *b);
+static inline bool is_query_safe(unsigned char c);
+static int	wire_name_cmp(const char *a, const char *b);
+static int	wire_param_cmp(const void *a, const void *b);
 static int	header_cmp(const void *a, const void *b);
 static void append_rpc_string_to_sign(StringInfo buf, const char *method,
 									  const EcsParam *params, int nparams);
@@ -287,6 +290,112 @@ ecs_canonical_query(const EcsParam *params, int nparams)
 			ecs_append_percent_encoded(&buf, sorted[i]->value);
 	}
 
+	pfree(sorted);
+	return buf.data;
+}
+
+/*
+ * is_query_safe
+ *		True if c is sent unencoded in a query string by the official SDKs
+ *		(Node's querystring.escape): the unreserved characters and !'()*.
+ */
+static inline bool
+is_query_safe(unsigned char c)
+{
+	return is_unreserved(c) || c == '!' || c == '\'' || c == '(' ||
+		c == ')' || c == '*';
+}
+
+/*
+ * wire_name_cmp
+ *		Compare two parameter names as the official SDKs order them: by
+ *		dot-separated segment, a segment of digits (the N of "Tag.N.Key") by
+ *		its number, any other segment in byte order.
+ */
+static int
+wire_name_cmp(const char *a, const char *b)
+{
+	for (;;)
+	{
+		size_t		la = strcspn(a, ".");
+		size_t		lb = strcspn(b, ".");
+		int			cmp;
+
+		if (la > 0 && lb > 0 && strspn(a, "0123456789") == la &&
+			strspn(b, "0123456789") == lb && la != lb)
+			return la < lb ? -1 : 1;	/* no leading zeros: longer is larger */
+		cmp = memcmp(a, b, Min(la, lb));
+		if (cmp != 0)
+			return cmp;
+		if (la != lb)
+			return la < lb ? -1 : 1;
+		if (a[la] == '\0' || b[lb] == '\0')
+			return (b[lb] == '\0') - (a[la] == '\0');
+		a += la + 1;
+		b += lb + 1;
+	}
+}
+
+/*
+ * wire_param_cmp
+ *		qsort comparator for an array of pointers to EcsParam: by
+ *		wire_name_cmp, then stable as param_ptr_cmp.
+ */
+static int
+wire_param_cmp(const void *a, const void *b)
+{
+	int			cmp = wire_name_cmp((*(const EcsParam *const *) a)->name,
+									(*(const EcsParam *const *) b)->name);
+
+	return cmp != 0 ? cmp : param_ptr_cmp(a, b);
+}
+
+/*
+ * ecs_wire_query
+ *		Return the palloc'd query string the official SDKs send for params
+ *		under ACS3: ordered by wire_name_cmp, each name and value
+ *		percent-encoded with upper-case hex except the unreserved characters
+ *		and !'()*.  The server decodes it, so the signature, made over the
+ *		canonical query, is the same as for any other encoding.
+ */
+char *
+ecs_wire_query(const EcsParam *params, int nparams)
+{
+	const EcsParam **sorted;
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	if (nparams <= 0)
+		return buf.data;
+	sorted = palloc(sizeof(const EcsParam *) * nparams);
+	for (i = 0; i < nparams; i++)
+		sorted[i] = &params[i];
+	qsort(sorted, nparams, sizeof(const EcsParam *), wire_param_cmp);
+
+	for (i = 0; i < nparams; i++)
+	{
+		int			k;
+
+		if (i > 0)
+			appendStringInfoChar(&buf, '&');
+		for (k = 0; k < 2; k++)
+		{
+			const unsigned char *p = (const unsigned char *)
+				(k == 0 ? sorted[i]->name : sorted[i]->value);
+
+			if (k == 1)
+				appendStringInfoChar(&buf, '=');
+			for (; p != NULL && *p; p++)
+			{
+				if (is_query_safe(*p))
+					appendStringInfoChar(&buf, (char) *p);
+				else
+					appendStringInfo(&buf, "%%%c%c", hex_upper[*p >> 4],
+									 hex_upper[*p & 0x0F]);
+			}
+		}
+	}
 	pfree(sorted);
 	return buf.data;
 }

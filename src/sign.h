@@ -49,6 +49,13 @@ extern char *ecs_percent_encode(const char *s);
 extern char *ecs_canonical_query(const EcsParam *params, int nparams);
 
 /*
+ * The query string of an ACS3 request as the official SDKs send it: names
+ * in segment order ("Tag.2" before "Tag.10"), values percent-encoded except
+ * the unreserved characters and !'()*.  Result is palloc'd.
+ */
+extern char *ecs_wire_query(const EcsParam *params, int nparams);
+
+/*
  * RPC (signature version 1.0, HMAC-SHA1).  params must hold every parameter
  * that will be sent except Signature itself.
  */

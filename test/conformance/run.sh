@@ -23,4 +23,6 @@ if ! out=$(bash ../emulator/make_test_ca.sh "$tmp/ca" 2>&1); then
     exit 1
 fi
 
+# the PostgreSQL server (user postgres) reads the CA when the extension's requests are compared
+chmod 755 "$tmp" "$tmp/ca" && chmod 644 "$tmp/ca/ca.pem"
 ECS_CONF_CA_DIR="$tmp/ca" node --test conformance.test.js

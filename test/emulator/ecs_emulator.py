@@ -2744,6 +2744,22 @@ class Emulator:
         self.api = Api(self.world, self.faults, args.page_size_max)
         self.log_lock = threading.Lock()
         self.log = open(args.log, "a", encoding="utf-8") if args.log else None
+        self.record = open(args.record, "a", encoding="utf-8") if args.record else None
+
+    def write_record(self, method, target, headers, body):
+        """--record: one API request as it arrived (headers in order), with
+        its signature and security token masked, for request comparisons."""
+        if self.record is None:
+            return
+        def mask(text):
+            text = re.sub(r"(Signature=)[^&,\s]*", r"\1<signature>", text)
+            return re.sub(r"((?:^|&)SecurityToken=)[^&]*", r"\1<token>", text)
+        entry = {"method": method, "target": mask(target), "body": mask(body.decode("utf-8", "replace")),
+                 "headers": [[k, "<token>" if k.lower() == "x-acs-security-token" else mask(v)]
+                             for k, v in headers]}
+        with self.log_lock:
+            self.record.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            self.record.flush()
 
     def write_log(self, entry, hide=()):
         """Log one request; secrets, tokens and the strings in `hide` are redacted."""
@@ -2885,6 +2901,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def api_request(self, url, body):
         emu = self.server.emu
         started = time.monotonic()
+        emu.write_record(self.command, self.path, self.headers.items(), body)
         headers = {}
         for k, v in self.headers.items():
             headers.setdefault(k.lower(), v)
@@ -3123,6 +3140,8 @@ def parse_args(argv):
                    help="seconds added to the clock that Timestamp/x-acs-date are checked "
                         "against, to test clock skew (default 0)")
     p.add_argument("--log", help="append one JSON line per API request to this file")
+    p.add_argument("--record", help="append each API request as it arrived (method, target, "
+                   "headers in order, body; signature and token masked) to this file")
     args = p.parse_args(argv)
     if not loopback(args.host):
         p.error("--host must be a loopback address")

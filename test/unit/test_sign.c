@@ -259,6 +259,21 @@ test_percent_encoding(void)
 	check_str("percent-encode: 4-byte UTF-8 encoded byte by byte",
 			  "a%F0%9F%98%80b", ecs_percent_encode("a\xF0\x9F\x98\x80" "b"));
 
+	/* the query string the official SDK sends (captured from it) */
+	{
+		EcsParam	q[] = {
+			{"Tag.10.Key", "k10"}, {"Status", "Available,Creating"},
+			{"Tag.2.Value", "v2"}, {"ImageName", "a b*c'()!~\xC3\xA9"},
+			{"Tag.2.Key", "k2"}, {"RegionId", "cn-hangzhou"},
+		};
+
+		check_str("wire query: SDK order and encoding",
+				  "ImageName=a%20b*c'()!~%C3%A9&RegionId=cn-hangzhou&"
+				  "Status=Available%2CCreating&Tag.2.Key=k2&Tag.2.Value=v2&"
+				  "Tag.10.Key=k10", ecs_wire_query(q, 6));
+		check_str("wire query: empty", "", ecs_wire_query(q, 0));
+	}
+
 	/* every byte 0x01-0xFF, against an independent formulation */
 	for (i = 1; i < 256; i++)
 		all[i - 1] = (char) i;
