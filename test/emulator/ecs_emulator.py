@@ -196,7 +196,7 @@ def redact(text, extra=()):
     carried)."""
     for secret in sorted((s for s in extra if s and len(s) >= 8), key=len, reverse=True) + SECRETS:
         text = text.replace(secret, "[redacted]")
-    return text
+    return ISSUED_RE.sub("[redacted]", text)
 
 
 def new_request_id():
@@ -1280,6 +1280,7 @@ class Auth:
         self.clock = clock
         self.lock = threading.Lock()
         self.nonces = {}        # access key id -> {nonce: expiry}
+        self.temporary = {}     # access key id -> Account: issued by STS (Sts.issued)
         self.pruned = 0.0
 
     def authenticate(self, req):
@@ -1363,7 +1364,7 @@ class Auth:
                            "Specified time stamp or date value is expired.")
 
     def _lookup(self, key_id):
-        account = self.keys.get(key_id)
+        account = self.keys.get(key_id) or self.temporary.get(key_id)
         if account is None:
             raise ApiError(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
         return account
@@ -1382,6 +1383,8 @@ class Auth:
             raise ApiError(400, "MissingSecurityToken", "SecurityToken is mandatory for this action.")
         if not hmac.compare_digest(token, account.token):
             raise ApiError(400, "InvalidSecurityToken.Malformed", "Specified SecurityToken is malformed.")
+        if getattr(account, "expires", None) is not None and time.time() >= account.expires:
+            raise ApiError(400, "InvalidSecurityToken.Expired", "Specified SecurityToken is expired.")
 
     def _use_nonce(self, account, nonce, signed_time):
         """Remembers a nonce until its request's time has left the window, so
@@ -1949,7 +1952,8 @@ class Api:
             raise missing_parameter("Action")
         if not req.version:
             raise missing_parameter("Version")
-        actions = {ECS_VERSION: self.ECS_ACTIONS, OOS_VERSION: self.OOS_ACTIONS}.get(req.version)
+        actions = {ECS_VERSION: self.ECS_ACTIONS, OOS_VERSION: self.OOS_ACTIONS,
+                   STS_VERSION: STS_ACTIONS}.get(req.version)
         if actions is None:
             raise ApiError(400, "InvalidVersion", "Specified parameter Version is not valid.")
         if req.action not in actions:
@@ -1959,7 +1963,8 @@ class Api:
     def call(self, req, account):
         with self.world.lock:
             self.world.advance()
-            return getattr(self, req.action)(req, account)
+            target = self.sts if req.version == STS_VERSION else self
+            return getattr(target, req.action)(req, account)
 
     # -- helpers ------------------------------------------------------------
 
@@ -2730,6 +2735,342 @@ class Api:
 # HTTP
 
 
+# ---------------------------------------------------------------------------
+# STS (2015-04-01) and the ECS instance metadata service
+#
+# Roles with trust policies and a maximum session duration, an OIDC provider
+# (RRSA), temporary credentials that really expire, and a hardened-mode
+# metadata service (IMDSv2 only) that serves an instance RAM role.  Every
+# secret, security token and token issued here starts with a fixed prefix
+# (or, for OIDC tokens, a fixed JWT header) so that logs can be searched for
+# them; see ISSUED_PATTERNS.
+
+STS_VERSION = "2015-04-01"
+STS_ACTIONS = ("AssumeRole", "AssumeRoleWithOIDC", "GetCallerIdentity")
+ISSUED_SECRET_PREFIX = "emu-issued-secret-"
+ISSUED_TOKEN_PREFIX = "emu-issued-token-"
+IMDS_TOKEN_PREFIX = "emu-imds-token-"
+OIDC_ISSUER = "https://oidc-ack-cn-hangzhou.oss-cn-hangzhou.aliyuncs.com/c0emu"
+OIDC_AUDIENCE = "sts.aliyuncs.com"
+OIDC_PROVIDER_ARN = "acs:ram::%s:oidc-provider/ack-rrsa-c0emu" % OWNER_ID
+OIDC_JWT_HEADER = base64.urlsafe_b64encode(
+    b'{"alg":"RS256","kid":"emu-rrsa-1","typ":"JWT"}').rstrip(b"=").decode()
+# The issuer's RS256 key (made for the emulator only; verified with e=65537).
+OIDC_RSA_N = 0x9982686f54bfe9b26f653e320556d2cc6cf2a4e0f2e794e1c83bd3b3b06eec46e6b4d565ada9127b4fdde6965cc8b3b0ced288dacdc18856fef5d64fb1071064759be0c234d2bf965e0f788bd6427264b1ae9713a12130ce9d664615edbfa467781baff208ee160db3f7a8d195959dc21dd714fb526594549175d01eda4898e57d25f02c6844000ca7229077104b3eec894b46774d5b0345015ca18e314031a8df6de6b0d3b49ce38a0968d2ceac9a84e8a561b79a0326aa6b09fad308e23cfc9d3ace38750ed01ba8668947616dd628381c3ec1924ba9ef2f4b06a8ea92b91d687a2fabae680e6c2e854e6546fbc96e396b8dfe70a7ebe5e1d0dd40e82bf9fd
+OIDC_RSA_D = 0xf13b697a6aa81b4b789a951e6e1d7eae191745daea5cda2de5477eeb857b0a7a70da03ef00f40c4313c316357c21399fc3a43dc3fa4b034212efa8951b108ac613bb9d7c131e8c4c740bc3d79c20573bbdad2b64817573097d77d6f366e61e292b29f75856882ec7e1e472bac86291c316b984135dec9b283a5df56c46828720ca3972589f3fa580895cff73e9d77ec016d0c9e3d6fcb3ee9753e99d46e1d02153d6774190adbf7205cc0a1ac97f29999d04d9064edd7c464bad7e9feb9d1e4dc81c086d5bfdd804943101ed94ee8fd258594fa3e88873c879b9bca4d52084873590b80afa75793479be4469a7282ba8db620f2794e9bd34d0faf73eafa51a9
+OIDC_RSA_E = 65537
+# Every issued secret, in logs and outputs (the secrets suite greps for these).
+ISSUED_PATTERNS = (ISSUED_SECRET_PREFIX, ISSUED_TOKEN_PREFIX, IMDS_TOKEN_PREFIX, OIDC_JWT_HEADER)
+ISSUED_RE = re.compile(r"(%s|%s|%s)[0-9]+|%s\.[A-Za-z0-9_.-]*" % (
+    re.escape(ISSUED_SECRET_PREFIX), re.escape(ISSUED_TOKEN_PREFIX),
+    re.escape(IMDS_TOKEN_PREFIX), re.escape(OIDC_JWT_HEADER)))
+SESSION_NAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
+EXTERNAL_ID_RE = re.compile(r"^[A-Za-z0-9_+=,.@:/-]{2,1224}$")
+ROLE_ARN_RE = re.compile(r"^acs:ram::(\d{16}):role/([A-Za-z0-9.-]{1,64})$")
+INSTANCE_CREDENTIAL_SECONDS = 6 * 3600
+
+
+class Role:
+    """A RAM role: who may assume it (its trust policy) and for how long."""
+
+    def __init__(self, account, name, max_session=3600, accounts=(), service=None,
+                 oidc=None, external_id=None, read_only=False):
+        self.account = account
+        self.name = name
+        self.arn = "acs:ram::%s:role/%s" % (account, name)
+        self.role_id = "3%017d" % (int(hashlib.sha256(self.arn.encode()).hexdigest(), 16) % 10 ** 17)
+        self.max_session = max_session
+        self.accounts = set(accounts)   # accounts whose RAM identities it trusts
+        self.service = service          # a trusted service ("ecs.aliyuncs.com")
+        self.oidc = oidc                # a trusted OIDC provider ARN
+        self.external_id = external_id  # the sts:ExternalId condition
+        self.read_only = read_only      # sessions may only call Describe*/List*/Get*
+
+
+RAM_ROLES = [
+    Role(OWNER_ID, "ecs-image-fdw-instance", service="ecs.aliyuncs.com"),
+    Role(OWNER_ID, "image-admin", max_session=43200, accounts=[OWNER_ID]),
+    Role(OWNER_ID, "rrsa-image-reader", oidc=OIDC_PROVIDER_ARN),
+    Role(PEER_ID, "image-auditor", accounts=[OWNER_ID], external_id="emu-audit-2026",
+         read_only=True),
+    Role(PEER_ID, "image-admin", accounts=[OWNER_ID]),
+    Role(PEER_ID, "no-trust"),
+]
+INSTANCE_ROLE = "ecs-image-fdw-instance"
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def b64url_decode(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+# DER prefix of a PKCS#1 v1.5 DigestInfo for SHA-256
+SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")
+
+
+def rsa_pad(message, size):
+    digest = SHA256_DIGEST_INFO + hashlib.sha256(message).digest()
+    return b"\x00\x01" + b"\xff" * (size - len(digest) - 3) + b"\x00" + digest
+
+
+def oidc_token(expires_in=3600, audience=OIDC_AUDIENCE, issuer=OIDC_ISSUER,
+               subject="system:serviceaccount:db:postgres", bad_signature=False):
+    """An RS256 JWT such as the ACK RRSA webhook mounts into a pod."""
+    now = int(time.time())
+    claims = {"iss": issuer, "aud": [audience], "sub": subject, "iat": now, "nbf": now,
+              "exp": now + int(expires_in), "jti": uuid.uuid4().hex}
+    signing_input = (OIDC_JWT_HEADER + "." + b64url(compact(claims).encode())).encode()
+    size = (OIDC_RSA_N.bit_length() + 7) // 8
+    sig = pow(int.from_bytes(rsa_pad(signing_input, size), "big"), OIDC_RSA_D, OIDC_RSA_N)
+    if bad_signature:
+        sig ^= 1
+    return signing_input.decode() + "." + b64url(sig.to_bytes(size, "big"))
+
+
+def oidc_verify(token):
+    """The claims of a valid token; raises the STS error otherwise."""
+    def invalid(message):
+        return ApiError(401, "AuthenticationFail.OIDCToken.Invalid", message)
+    if not token:
+        raise invalid("The OIDCToken can not empty.")
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise invalid("The number of Jwt field should be divided into 3 parts with '.' .")
+    try:
+        header = json.loads(b64url_decode(parts[0]))
+        claims = json.loads(b64url_decode(parts[1]))
+        sig = int.from_bytes(b64url_decode(parts[2]), "big")
+    except (ValueError, TypeError):
+        raise invalid("Cannot decode base64 encoded response(format invalided).") from None
+    if not isinstance(header, dict) or not isinstance(claims, dict):
+        raise invalid("The Jwt content is invalid that cannot be recognized.")
+    if header.get("alg") != "RS256":
+        raise invalid("The algorithm %s that be specified in Jwt header is unknown."
+                      % header.get("alg"))
+    size = (OIDC_RSA_N.bit_length() + 7) // 8
+    signing_input = (parts[0] + "." + parts[1]).encode()
+    if sig >= OIDC_RSA_N or pow(sig, OIDC_RSA_E, OIDC_RSA_N).to_bytes(size, "big") !=             rsa_pad(signing_input, size):
+        raise ApiError(401, "AuthenticationFail.OIDCToken.InvalidSignature",
+                       "OIDC token validate failed: invalid signature.")
+    if claims.get("iss") != OIDC_ISSUER:
+        raise invalid("The issuer of the OIDC token does not match the OIDC provider.")
+    aud = claims.get("aud")
+    if OIDC_AUDIENCE not in (aud if isinstance(aud, list) else [aud]):
+        raise ApiError(401, "AuthenticationFail.OIDCToken.AudienceNotMatch", "Invalid audience.")
+    if not isinstance(claims.get("exp"), int) or claims["exp"] <= time.time():
+        raise ApiError(401, "AuthenticationFail.OIDCToken.Expired", "This JsonWebToken is expired.")
+    return claims
+
+
+class Sts:
+    """STS actions and the metadata service's state.  Issued credentials are
+    Account objects with an expiry, looked up by Auth like the fixed keys."""
+
+    def __init__(self, args):
+        self.args = args
+        self.lock = threading.Lock()
+        self.roles = {r.arn: r for r in RAM_ROLES}
+        self.issued = {}            # access key id -> Account (with .expires)
+        self.imds_tokens = {}       # token -> expiry
+        self.instance_session = None
+        self.reset()
+
+    def reset(self):
+        """Settings back to the command line's (issued credentials stay valid)."""
+        with self.lock:
+            self.duration_cap = self.args.sts_duration_cap
+            self.instance_role = None if self.args.no_instance_role else INSTANCE_ROLE
+            self.hardened = not self.args.imds_v1
+            self.instance_session = None
+
+    def settings(self, doc=None):
+        """GET/POST /_emulator/sts."""
+        with self.lock:
+            if doc:
+                unknown = set(doc) - {"duration_cap", "instance_role", "hardened"}
+                if unknown:
+                    raise ValueError("unknown field(s): %s" % ", ".join(sorted(unknown)))
+                if "duration_cap" in doc:
+                    if not is_int(doc["duration_cap"]) or doc["duration_cap"] < 0:
+                        raise ValueError("duration_cap must be an integer >= 0")
+                    self.duration_cap = doc["duration_cap"]
+                    self.instance_session = None
+                if "instance_role" in doc:
+                    role = doc["instance_role"]
+                    if role is not None and not isinstance(role, str):
+                        raise ValueError("instance_role must be a role name or null")
+                    self.instance_role = role
+                    self.instance_session = None
+                if "hardened" in doc:
+                    self.hardened = bool(doc["hardened"])
+            live = sum(1 for a in self.issued.values() if a.expires > time.time())
+            return {"duration_cap": self.duration_cap, "instance_role": self.instance_role,
+                    "hardened": self.hardened, "issued": len(self.issued), "live": live,
+                    "oidc_provider_arn": OIDC_PROVIDER_ARN,
+                    "roles": sorted(self.roles)}
+
+    def issue(self, role, session, seconds):
+        """New temporary credentials of a role session (call with self.lock)."""
+        if self.duration_cap:
+            seconds = min(seconds, self.duration_cap)
+        rnd = random.SystemRandom()
+        key_id = "STS.NT" + "".join(rnd.choice(string.ascii_letters + string.digits)
+                                    for _ in range(22))
+        cred = Account(role.account, key_id,
+                       ISSUED_SECRET_PREFIX + "%020d" % rnd.randrange(10 ** 20),
+                       "session %s of %s" % (session, role.arn),
+                       token=ISSUED_TOKEN_PREFIX + "%040d" % rnd.randrange(10 ** 40))
+        cred.expires = time.time() + seconds
+        cred.role = role
+        cred.session = session
+        cred.read_only = role.read_only
+        self.issued[key_id] = cred
+        for k in [k for k, a in self.issued.items() if a.expires < time.time() - 3600]:
+            del self.issued[k]
+        return cred
+
+    @staticmethod
+    def credentials(cred):
+        return {"AccessKeyId": cred.key_id, "AccessKeySecret": cred.secret,
+                "SecurityToken": cred.token, "Expiration": iso(cred.expires)}
+
+    @staticmethod
+    def assumed(cred):
+        return {"Arn": "acs:ram::%s:assumed-role/%s/%s" % (cred.account_id, cred.role.name,
+                                                           cred.session),
+                "AssumedRoleId": "%s:%s" % (cred.role.role_id, cred.session)}
+
+    def _session_params(self, req, role):
+        """RoleSessionName, DurationSeconds and Policy, checked."""
+        session = req.require("RoleSessionName")
+        if not SESSION_NAME_RE.match(session):
+            raise ApiError(400, "InvalidParameter.RoleSessionName",
+                           "The parameter RoleSessionName is wrongly formed.")
+        seconds = req.get("DurationSeconds", "3600")
+        if not seconds.isdigit() or not 900 <= int(seconds) <= role.max_session:
+            raise ApiError(400, "InvalidParameter.DurationSeconds",
+                           "The Min/Max value of DurationSeconds is 15min/%dhr."
+                           % (role.max_session // 3600))
+        policy = req.get("Policy")
+        if policy is not None:
+            if len(policy) > 2048:
+                raise ApiError(400, "InvalidParameter.PolicySize",
+                               "The parameter Policy is too long.")
+            try:
+                doc = json.loads(policy)
+            except ValueError:
+                doc = None
+            if not isinstance(doc, dict) or "Statement" not in doc or "Version" not in doc:
+                raise ApiError(400, "InvalidParameter.PolicyGrammar",
+                               "The parameter Policy has not passed grammar check.")
+        return session, int(seconds)
+
+    def _role(self, req):
+        arn = req.require("RoleArn")
+        if not ROLE_ARN_RE.match(arn):
+            raise ApiError(400, "InvalidParameter.RoleArn",
+                           "The parameter RoleArn is wrongly formed.")
+        role = self.roles.get(arn)
+        if role is None:
+            raise ApiError(404, "EntityNotExist.Role", "The role not exists: %s." % arn)
+        return role
+
+    def AssumeRole(self, req, account):
+        caller = req.caller
+        role = self._role(req)
+        session, seconds = self._session_params(req, role)
+        external_id = req.get("ExternalId")
+        if external_id is not None and not EXTERNAL_ID_RE.match(external_id):
+            raise ApiError(400, "InvalidParameter.ExternalId",
+                           "The parameter ExternalId is wrongly formed.")
+        if caller.account_id not in role.accounts or                 (role.external_id is not None and external_id != role.external_id):
+            raise ApiError(403, "NoPermission",
+                           "No permission perform sts:AssumeRole on this Role. Maybe you "
+                           "should check the role's trust policy, or you should be "
+                           "authorized by RAM.")
+        with self.lock:
+            cred = self.issue(role, session, seconds)
+        return {"Credentials": self.credentials(cred), "AssumedRoleUser": self.assumed(cred)}
+
+    def AssumeRoleWithOIDC(self, req, account):
+        provider = req.require("OIDCProviderArn")
+        token = req.require("OIDCToken")
+        role = self._role(req)
+        session, seconds = self._session_params(req, role)
+        if provider != OIDC_PROVIDER_ARN:
+            raise ApiError(401, "AuthenticationFail.NoPermission",
+                           "No such OIDC Provider registered.")
+        claims = oidc_verify(token)
+        if role.oidc != provider:
+            raise ApiError(401, "AuthenticationFail.NoPermission", "There is no permission")
+        with self.lock:
+            cred = self.issue(role, session, seconds)
+        return {"Credentials": self.credentials(cred), "AssumedRoleUser": self.assumed(cred),
+                "OIDCTokenInfo": {"Issuer": claims["iss"], "Subject": claims.get("sub", ""),
+                                  "ClientIds": ",".join(claims["aud"] if isinstance(claims["aud"], list)
+                                                        else [claims["aud"]]),
+                                  "ExpirationTime": iso(claims["exp"]),
+                                  "IssuanceTime": iso(claims.get("iat", 0))}}
+
+    def GetCallerIdentity(self, req, account):
+        caller = req.caller
+        role = getattr(caller, "role", None)
+        if role is not None:
+            return {"IdentityType": "AssumedRoleUser", "AccountId": caller.account_id,
+                    "PrincipalId": "%s:%s" % (role.role_id, caller.session),
+                    "RoleId": role.role_id, "UserId": "",
+                    "Arn": self.assumed(caller)["Arn"]}
+        user_id = "2%017d" % (int(hashlib.sha256(caller.key_id.encode()).hexdigest(), 16) % 10 ** 17)
+        return {"IdentityType": "RAMUser", "AccountId": caller.account_id,
+                "PrincipalId": user_id, "UserId": user_id, "RoleId": "",
+                "Arn": "acs:ram::%s:user/%s" % (caller.account_id, caller.key_id.lower())}
+
+    # -- the metadata service ------------------------------------------------
+
+    def metadata(self, method, path, headers):
+        """(status, text) for a request to /latest/...; hardened mode only
+        answers requests that carry a valid token."""
+        now = time.time()
+        with self.lock:
+            if path == "/latest/api/token":
+                if method != "PUT":
+                    return 405, "Method Not Allowed"
+                ttl = headers.get("x-aliyun-ecs-metadata-token-ttl-seconds", "")
+                if not ttl.isdigit() or not 1 <= int(ttl) <= 21600:
+                    return 400, "Bad Request"
+                token = IMDS_TOKEN_PREFIX + "%030d" % random.SystemRandom().randrange(10 ** 30)
+                self.imds_tokens = {t: e for t, e in self.imds_tokens.items() if e > now}
+                self.imds_tokens[token] = now + int(ttl)
+                return 200, token
+            if method != "GET":
+                return 405, "Method Not Allowed"
+            token = headers.get("x-aliyun-ecs-metadata-token")
+            if token is None:
+                if self.hardened:
+                    return 403, "Forbidden"
+            elif self.imds_tokens.get(token, 0) <= now:
+                return 401, "Unauthorized"
+            base = "/latest/meta-data/ram/security-credentials/"
+            if path == base:
+                if self.instance_role is None:
+                    return 404, "Not Found"
+                return 200, self.instance_role
+            if not path.startswith(base) or path[len(base):] != self.instance_role:
+                return 404, "Not Found"
+            role = self.roles.get("acs:ram::%s:role/%s" % (OWNER_ID, self.instance_role))
+            if role is None:
+                return 404, "Not Found"
+            cred = self.instance_session
+            lifetime = min(INSTANCE_CREDENTIAL_SECONDS, self.duration_cap or INSTANCE_CREDENTIAL_SECONDS)
+            if cred is None or cred.expires - now < lifetime / 2.0:
+                cred = self.instance_session = self.issue(role, "ecs-instance", lifetime)
+            return 200, compact(dict({"Code": "Success", "LastUpdated": iso(now)},
+                                     **self.credentials(cred)))
+
+
 class Emulator:
     """Everything a request handler needs."""
 
@@ -2742,6 +3083,8 @@ class Emulator:
         self.stats = Stats()
         self.limiter = RateLimiter(args.qps_limit)
         self.api = Api(self.world, self.faults, args.page_size_max)
+        self.sts = self.api.sts = Sts(args)
+        self.auth.temporary = self.sts.issued
         self.log_lock = threading.Lock()
         self.log = open(args.log, "a", encoding="utf-8") if args.log else None
         self.record = open(args.record, "a", encoding="utf-8") if args.record else None
@@ -2753,7 +3096,7 @@ class Emulator:
             return
         def mask(text):
             text = re.sub(r"(Signature=)[^&,\s]*", r"\1<signature>", text)
-            return re.sub(r"((?:^|&)SecurityToken=)[^&]*", r"\1<token>", text)
+            return redact(re.sub(r"((?:^|&)(?:SecurityToken|OIDCToken)=)[^&]*", r"\1<token>", text))
         entry = {"method": method, "target": mask(target), "body": mask(body.decode("utf-8", "replace")),
                  "headers": [[k, "<token>" if k.lower() == "x-acs-security-token" else mask(v)]
                              for k, v in headers]}
@@ -2811,6 +3154,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         if url.path.startswith("/_emulator/"):
             self.control(url, body)
+        elif url.path.startswith("/latest/"):
+            self.metadata(url)
         else:
             self.api_request(url, body)
 
@@ -2888,8 +3233,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 doc = emu.world.seed_doc()
         elif path == "/_emulator/reset" and method == "POST":
             emu.world.reset()
+            emu.sts.reset()
             emu.faults.clear()
             emu.stats.reset()
+        elif path == "/_emulator/sts" and method in ("GET", "POST"):
+            try:
+                doc = emu.sts.settings(json.loads(body or b"null") if method == "POST" else None)
+            except ValueError as e:
+                status, doc = 400, {"error": str(e)}
+        elif path == "/_emulator/oidc-token" and method == "POST":
+            try:
+                spec = json.loads(body or b"{}")
+                unknown = set(spec) - {"expires_in", "audience", "issuer", "bad_signature"}
+                if unknown:
+                    raise ValueError("unknown field(s): %s" % ", ".join(sorted(unknown)))
+                doc = {"token": oidc_token(**spec), "provider_arn": OIDC_PROVIDER_ARN}
+            except (ValueError, TypeError) as e:
+                status, doc = 400, {"error": str(e)}
         elif path == "/_emulator/health" and method == "GET":
             doc = {"ok": True, "regions": len(emu.world.region_ids)}
         else:
@@ -2915,7 +3275,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except UnicodeDecodeError:
             query, form, undecodable = [], [], True
         req = ApiRequest(self.command, url.path, query, form, body, headers)
-        hide = (req.params.get("SecurityToken"), headers.get("x-acs-security-token"))
+        hide = (req.params.get("SecurityToken"), headers.get("x-acs-security-token"),
+                req.params.get("OIDCToken"))
         scheme = "acs3" if "authorization" in headers else ("rpc" if "Signature" in req.params else None)
         emu.stats.begin(req.action or "-", req.region if req.region in emu.world.prefix else "",
                         scheme)
@@ -2935,7 +3296,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                    "Specified api is not found, please check your url and method.")
                 if undecodable:
                     raise ApiError(400, "InvalidParameter", "The request parameters are not valid UTF-8.")
-                caller = emu.auth.authenticate(req)
+                if req.version == STS_VERSION and req.action == "AssumeRoleWithOIDC":
+                    caller = req.caller = Account(None, None, None, "anonymous")  # unsigned
+                else:
+                    caller = req.caller = emu.auth.authenticate(req)
                 account = caller.account_id
                 emu.api.resolve(req)
                 plan = emu.faults.plan(req.action, req.region, account)
@@ -2952,9 +3316,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     raise ApiError(plan.pre.status, plan.pre.code, plan.pre.message)
                 if not emu.limiter.allow(account):
                     raise ApiError(400, "Throttling.User", "Request was denied due to user flow control.")
-                if caller.forbidden:
-                    raise ApiError(403, "Forbidden.RAM",
-                                   "User not authorized to operate on the specified resource.")
+                # a RAM user without permissions, or a read-only role session
+                if caller.forbidden or (getattr(caller, "read_only", False) and
+                                        not req.action.startswith(("Describe", "List", "Get"))):
+                    if req.version != STS_VERSION:
+                        raise ApiError(403, "Forbidden.RAM",
+                                       "User not authorized to operate on the specified resource.")
+                    if req.action != "GetCallerIdentity":
+                        raise ApiError(403, "NoPermission", "You are not authorized to do this "
+                                       "action. You should be authorized by RAM.")
                 result = emu.api.call(req, account)
                 text = dump(dict({"RequestId": request_id}, **result))
                 succeeded = True
@@ -2977,9 +3347,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                             % (req.action, e), hide))
                     e = ApiError(500, "InternalError", ERROR_MESSAGES["InternalError"])
                 status, code = e.status, e.code
-                product = "Oos" if req.version == OOS_VERSION else "Ecs"
+                product = {OOS_VERSION: "Oos", STS_VERSION: "Sts"}.get(req.version, "Ecs")
                 host = "%s.%s.aliyuncs.com" % (product.lower(), req.region) \
-                    if req.region in emu.world.prefix else "%s.aliyuncs.com" % product.lower()
+                    if req.region in emu.world.prefix and product != "Sts" \
+                    else "%s.aliyuncs.com" % product.lower()
                 text = compact({"RequestId": request_id, "HostId": host, "Code": e.code,
                                 "Message": e.message,
                                 "Recommend": "https://api.aliyun.com/troubleshoot?q=%s&product=%s"
@@ -3021,6 +3392,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
                            "account": account, "scheme": scheme, "status": status, "code": code,
                            "fault": ",".join(kinds) or None,
                            "ms": round((time.monotonic() - started) * 1000, 1)}, hide)
+
+    def metadata(self, url):
+        """The instance metadata service (100.100.100.200 on a real instance)."""
+        emu = self.server.emu
+        started = time.monotonic()
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        action = "Metadata:" + ("token" if url.path == "/latest/api/token" else "get")
+        emu.stats.begin(action, "", None)
+        status, text = emu.sts.metadata(self.command, url.path, headers)
+        emu.stats.end(None if status == 200 else str(status))
+        self.send(status, text.encode(), content_type="application/json" if text.startswith("{")
+                  else "text/plain")
+        emu.write_log({"time": iso(time.time()), "method": self.command, "action": action,
+                       "path": url.path, "status": status,
+                       "ms": round((time.monotonic() - started) * 1000, 1)},
+                      (headers.get("x-aliyun-ecs-metadata-token"),))
 
     def replace(self, rule, request_id):
         """Send the answer of a respond/huge/deep rule; returns the status."""
@@ -3142,6 +3529,17 @@ def parse_args(argv):
     p.add_argument("--log", help="append one JSON line per API request to this file")
     p.add_argument("--record", help="append each API request as it arrived (method, target, "
                    "headers in order, body; signature and token masked) to this file")
+    p.add_argument("--metadata-port-file",
+                   help="also serve the instance metadata service over plain HTTP on another "
+                        "loopback port, written here once ready")
+    p.add_argument("--sts-duration-cap", type=int, default=0,
+                   help="issued STS credentials expire after at most this many seconds "
+                        "(default 0 = as asked; also POST /_emulator/sts)")
+    p.add_argument("--no-instance-role", action="store_true",
+                   help="the emulated instance has no RAM role attached")
+    p.add_argument("--imds-v1", action="store_true",
+                   help="the metadata service also answers token-less (IMDSv1) requests; "
+                        "by default it is in hardened mode")
     args = p.parse_args(argv)
     if not loopback(args.host):
         p.error("--host must be a loopback address")
@@ -3157,6 +3555,13 @@ def parse_args(argv):
     return args
 
 
+def write_port_file(path, port):
+    tmp = "%s.tmp.%d" % (path, os.getpid())
+    with open(tmp, "w") as f:
+        f.write("%d\n" % port)
+    os.replace(tmp, path)
+
+
 def main(argv=None):
     args = parse_args(argv)
     emu = Emulator(args)
@@ -3166,6 +3571,11 @@ def main(argv=None):
         context.load_cert_chain(args.tls_cert, args.tls_key)
     server = Server(args.host, args.port, emu, context)
     port = server.server_address[1]
+    if args.metadata_port_file:
+        metadata = Server(args.host, 0, emu)
+        threading.Thread(target=metadata.serve_forever, kwargs={"poll_interval": 0.2},
+                         daemon=True).start()
+        write_port_file(args.metadata_port_file, metadata.server_address[1])
 
     def stop(signum, frame):
         raise KeyboardInterrupt
@@ -3173,10 +3583,7 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     if args.port_file:
-        tmp = "%s.tmp.%d" % (args.port_file, os.getpid())
-        with open(tmp, "w") as f:
-            f.write("%d\n" % port)
-        os.replace(tmp, args.port_file)
+        write_port_file(args.port_file, port)
     sys.stderr.write("ecs_emulator: listening on %s://%s:%d (%d regions, %d images per region, "
                      "profile %s)\n" % ("https" if context else "http", args.host, port,
                                          args.regions, args.images_per_region, args.profile))

@@ -18,6 +18,11 @@ file; needed for https).  Output is terse and deterministic.
   emuctl.py call [--key NAME] [--sig 1|3] [--method M] ACTION [K=V ...]
                                               a signed API call, prints the JSON answer
                                               (exit 1 on an API error or a non-JSON answer)
+  emuctl.py sts [--duration-cap S] [--instance-role NAME | --no-instance-role]
+                [--hardened | --imds-v1]      STS and metadata settings (prints nothing)
+  emuctl.py oidc-token --out FILE [--expires-in S] [--audience A] [--issuer I]
+                [--bad-signature]             write a fresh RRSA OIDC token to FILE
+                                              (mode 0644; the token is never printed)
 """
 
 import argparse
@@ -43,6 +48,7 @@ KEYS = {
     "noperm": ("LTAI5tEmuNoPerm000000005", "emu-noperm-secret-0005", None),
 }
 OOS_ACTIONS = ("StartExecution", "ListExecutions", "CancelExecution")
+STS_ACTIONS = ("AssumeRole", "AssumeRoleWithOIDC", "GetCallerIdentity")
 
 
 def pct(value):
@@ -135,7 +141,8 @@ class Client:
         """A signed API call; returns (status, answer dict)."""
         key_id, secret, token = KEYS[key]
         params = {k: str(v) for k, v in (params or {}).items()}
-        version = "2019-06-01" if action in OOS_ACTIONS else "2014-05-26"
+        version = "2019-06-01" if action in OOS_ACTIONS else \
+            "2015-04-01" if action in STS_ACTIONS else "2014-05-26"
         headers = {}
         if sig == 1:
             signed = sign_rpc(method, dict(params, Action=action, Version=version),
@@ -188,6 +195,20 @@ def main(argv=None):
     s.add_argument("--form", action="store_true", help="send the parameters as a form body")
     s.add_argument("action")
     s.add_argument("params", nargs="*", metavar="K=V")
+    s = sub.add_parser("sts")
+    s.add_argument("--duration-cap", type=int)
+    g = s.add_mutually_exclusive_group()
+    g.add_argument("--instance-role")
+    g.add_argument("--no-instance-role", action="store_true")
+    g = s.add_mutually_exclusive_group()
+    g.add_argument("--hardened", action="store_true")
+    g.add_argument("--imds-v1", action="store_true")
+    s = sub.add_parser("oidc-token")
+    s.add_argument("--out", required=True)
+    s.add_argument("--expires-in", type=int)
+    s.add_argument("--audience")
+    s.add_argument("--issuer")
+    s.add_argument("--bad-signature", action="store_true")
     args = p.parse_args(argv)
     c = Client()
     out = None
@@ -225,6 +246,27 @@ def main(argv=None):
         out = "\n".join(json.dumps(i, sort_keys=True, ensure_ascii=False) for i in images)
     elif args.cmd == "seed":
         out = json.dumps(c.control("GET", "seed"), sort_keys=True, ensure_ascii=False)
+    elif args.cmd == "sts":
+        doc = {}
+        if args.duration_cap is not None:
+            doc["duration_cap"] = args.duration_cap
+        if args.instance_role or args.no_instance_role:
+            doc["instance_role"] = args.instance_role
+        if args.hardened or args.imds_v1:
+            doc["hardened"] = args.hardened
+        c.control("POST", "sts", doc)
+    elif args.cmd == "oidc-token":
+        spec = {k: v for k, v in (("expires_in", args.expires_in), ("audience", args.audience),
+                                  ("issuer", args.issuer)) if v is not None}
+        if args.bad_signature:
+            spec["bad_signature"] = True
+        token = c.control("POST", "oidc-token", spec)["token"]
+        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+        tmp = "%s.tmp.%d" % (args.out, os.getpid())
+        with open(tmp, "w") as f:
+            f.write(token)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, args.out)
     elif args.cmd == "call":
         params = dict(kv.split("=", 1) for kv in args.params)
         try:

@@ -1384,6 +1384,181 @@ class RealisticSeedTest(unittest.TestCase):
         self.assertEqual(emu.parse_args(["--profile", "realistic"]).profile, "realistic")
 
 
+# ---------------------------------------------------------------------------
+# STS (2015-04-01) and the instance metadata service
+
+AUDITOR = "acs:ram::%s:role/image-auditor" % PEER
+PEER_ADMIN = "acs:ram::%s:role/image-admin" % PEER
+RRSA = "acs:ram::%s:role/rrsa-image-reader" % OWNER
+
+
+def signed_call(action, params, key_id, secret, token=None, version="2014-05-26"):
+    """An RPC call signed with any credentials (temporary ones included)."""
+    signed = emuctl.sign_rpc("POST", dict(params, Action=action, Version=version),
+                             key_id, secret, token)
+    body = urllib.parse.urlencode(signed, quote_via=urllib.parse.quote).encode()
+    status, _, data = C.raw("POST", "/", body, {"Content-Type": "application/x-www-form-urlencoded"})
+    return status, json.loads(data)
+
+
+def unsigned_oidc(token, role=RRSA, provider=emu.OIDC_PROVIDER_ARN, **extra):
+    params = dict({"Action": "AssumeRoleWithOIDC", "Version": "2015-04-01", "Format": "JSON",
+                   "Timestamp": emuctl.utc_now(), "RoleArn": role, "OIDCProviderArn": provider,
+                   "OIDCToken": token, "RoleSessionName": "pod"}, **extra)
+    body = urllib.parse.urlencode(params, quote_via=urllib.parse.quote).encode()
+    status, _, data = C.raw("POST", "/", body, {"Content-Type": "application/x-www-form-urlencoded"})
+    return status, json.loads(data)
+
+
+class StsTest(ApiTestCase):
+    def tearDown(self):
+        C.control("POST", "sts", {"duration_cap": 0, "instance_role": emu.INSTANCE_ROLE,
+                                  "hardened": True})
+
+    def assume(self, role=AUDITOR, key="owner", **params):
+        return call("AssumeRole", dict({"RoleArn": role, "RoleSessionName": "selftest"}, **params),
+                    key=key)
+
+    def test_assume_role_into_another_account(self):
+        status, body = self.assume(ExternalId="emu-audit-2026", DurationSeconds="900")
+        self.assertEqual(status, 200, body)
+        cred = body["Credentials"]
+        self.assertTrue(cred["AccessKeyId"].startswith("STS."))
+        self.assertTrue(cred["AccessKeySecret"].startswith(emu.ISSUED_SECRET_PREFIX))
+        self.assertTrue(cred["SecurityToken"].startswith(emu.ISSUED_TOKEN_PREFIX))
+        expires = emu.parse_iso(cred["Expiration"])
+        self.assertAlmostEqual(expires - time.time(), 900, delta=5)
+        self.assertEqual(body["AssumedRoleUser"]["Arn"],
+                         "acs:ram::%s:assumed-role/image-auditor/selftest" % PEER)
+        args = (cred["AccessKeyId"], cred["AccessKeySecret"], cred["SecurityToken"])
+        status, got = signed_call("DescribeImages", {"RegionId": "cn-hangzhou", "PageSize": "100"}, *args)
+        self.assertEqual(status, 200, got)
+        self.assertEqual(sorted(i["ImageId"] for i in got["Images"]["Image"]),
+                         sorted(i["ImageId"] for i in images(key="peer")))
+        # the auditor is read-only
+        self.assertError(signed_call("ModifyImageAttribute",
+                                     {"RegionId": "cn-hangzhou", "ImageId": "m-x", "Description": "xx"},
+                                     *args), "Forbidden.RAM", 403)
+        status, who = signed_call("GetCallerIdentity", {}, *args, version="2015-04-01")
+        self.assertEqual((who["AccountId"], who["IdentityType"]), (PEER, "AssumedRoleUser"), who)
+        # and a role session may assume another role (chaining)
+        status, chained = signed_call("AssumeRole", {"RoleArn": PEER_ADMIN, "RoleSessionName": "c2"},
+                                      *args, version="2015-04-01")
+        self.assertEqual(status, 403, chained)   # the read-only auditor may not call it
+        self.assertEqual(chained["Code"], "NoPermission")
+        self.assertIn("authorized by RAM", chained["Message"])
+
+    def test_assume_role_errors(self):
+        self.assertError(self.assume(), "NoPermission", 403)                  # no ExternalId
+        self.assertError(self.assume(ExternalId="wrong-id"), "NoPermission", 403)
+        self.assertError(self.assume(ExternalId="x y"), "InvalidParameter.ExternalId", 400)
+        self.assertError(self.assume(role="acs:ram::%s:role/no-trust" % PEER), "NoPermission", 403)
+        self.assertError(self.assume(role="acs:ram::%s:role/none" % PEER), "EntityNotExist.Role", 404)
+        self.assertError(self.assume(role="arn:aws:iam::1:role/x"), "InvalidParameter.RoleArn", 400)
+        self.assertError(self.assume(role=PEER_ADMIN, DurationSeconds="899"),
+                         "InvalidParameter.DurationSeconds", 400)
+        self.assertError(self.assume(role=PEER_ADMIN, DurationSeconds="3601"),
+                         "InvalidParameter.DurationSeconds", 400)
+        self.assertEqual(self.assume(role="acs:ram::%s:role/image-admin" % OWNER,
+                                     DurationSeconds="43200")[0], 200)
+        self.assertError(self.assume(role=PEER_ADMIN, RoleSessionName="a"),
+                         "InvalidParameter.RoleSessionName", 400)
+        self.assertError(self.assume(role=PEER_ADMIN, Policy="{not json"),
+                         "InvalidParameter.PolicyGrammar", 400)
+        self.assertEqual(self.assume(role=PEER_ADMIN, Policy='{"Version":"1","Statement":[]}')[0], 200)
+        self.assertError(self.assume(role=PEER_ADMIN, key="noperm"), "NoPermission", 403)
+        # STS is signed like any RPC call: a tampered request fails
+        key_id, secret, _ = emuctl.KEYS["owner"]
+        self.assertError(signed_call("AssumeRole", {"RoleArn": PEER_ADMIN, "RoleSessionName": "s"},
+                                     key_id, secret + "x", version="2015-04-01"),
+                         "SignatureDoesNotMatch", 400)
+
+    def test_credentials_really_expire(self):
+        C.control("POST", "sts", {"duration_cap": 1})
+        status, body = self.assume(role=PEER_ADMIN)
+        cred = body["Credentials"]
+        args = (cred["AccessKeyId"], cred["AccessKeySecret"], cred["SecurityToken"])
+        self.assertEqual(signed_call("DescribeRegions", {}, *args)[0], 200)
+        self.assertError(signed_call("DescribeRegions", {}, args[0], args[1], "wrong-token"),
+                         "InvalidSecurityToken.Malformed", 400)
+        self.assertError(signed_call("DescribeRegions", {}, args[0], args[1]), "MissingSecurityToken", 400)
+        time.sleep(1.2)
+        self.assertError(signed_call("DescribeRegions", {}, *args), "InvalidSecurityToken.Expired", 400)
+
+    def test_caller_identity(self):
+        body = ok("GetCallerIdentity", key="peer")
+        self.assertEqual((body["AccountId"], body["IdentityType"]), (PEER, "RAMUser"))
+        self.assertEqual(ok("GetCallerIdentity", key="noperm")["AccountId"], OWNER)
+
+    def test_oidc(self):
+        token = emu.oidc_token()
+        status, body = unsigned_oidc(token)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["OIDCTokenInfo"]["Issuer"], emu.OIDC_ISSUER)
+        cred = body["Credentials"]
+        status, who = signed_call("GetCallerIdentity", {}, cred["AccessKeyId"], cred["AccessKeySecret"],
+                                  cred["SecurityToken"], version="2015-04-01")
+        self.assertEqual(who["Arn"], "acs:ram::%s:assumed-role/rrsa-image-reader/pod" % OWNER)
+        self.assertError(unsigned_oidc(emu.oidc_token(expires_in=-5)),
+                         "AuthenticationFail.OIDCToken.Expired", 401)
+        self.assertError(unsigned_oidc(emu.oidc_token(bad_signature=True)),
+                         "AuthenticationFail.OIDCToken.InvalidSignature", 401)
+        self.assertError(unsigned_oidc(emu.oidc_token(audience="someone-else")),
+                         "AuthenticationFail.OIDCToken.AudienceNotMatch", 401)
+        self.assertError(unsigned_oidc(emu.oidc_token(issuer="https://evil.example")),
+                         "AuthenticationFail.OIDCToken.Invalid", 401)
+        self.assertError(unsigned_oidc("a.b"), "AuthenticationFail.OIDCToken.Invalid", 401)
+        self.assertError(unsigned_oidc(token, provider="acs:ram::%s:oidc-provider/x" % OWNER),
+                         "AuthenticationFail.NoPermission", 401)
+        self.assertError(unsigned_oidc(token, role="acs:ram::%s:role/image-admin" % OWNER),
+                         "AuthenticationFail.NoPermission", 401)
+        # only AssumeRoleWithOIDC goes unsigned
+        params = {"Action": "AssumeRole", "Version": "2015-04-01", "RoleArn": PEER_ADMIN,
+                  "RoleSessionName": "s"}
+        status, _, data = C.raw("POST", "/?" + urllib.parse.urlencode(params), b"")
+        self.assertEqual(json.loads(data)["Code"], "MissingParameter")
+
+    def metadata(self, method, path, token=None, ttl=None):
+        headers = {}
+        if token is not None:
+            headers["X-aliyun-ecs-metadata-token"] = token
+        if ttl is not None:
+            headers["X-aliyun-ecs-metadata-token-ttl-seconds"] = str(ttl)
+        status, _, data = C.raw(method, path, b"" if method != "GET" else b"", headers)
+        return status, data.decode()
+
+    def test_metadata_hardened(self):
+        base = "/latest/meta-data/ram/security-credentials/"
+        self.assertEqual(self.metadata("PUT", "/latest/api/token")[0], 400)
+        self.assertEqual(self.metadata("PUT", "/latest/api/token", ttl=21601)[0], 400)
+        self.assertEqual(self.metadata("GET", "/latest/api/token", ttl=60)[0], 405)
+        status, token = self.metadata("PUT", "/latest/api/token", ttl=60)
+        self.assertEqual(status, 200)
+        self.assertTrue(token.startswith(emu.IMDS_TOKEN_PREFIX))
+        self.assertEqual(self.metadata("GET", base), (403, "Forbidden"))        # token-less
+        self.assertEqual(self.metadata("GET", base, token="made-up")[0], 401)
+        self.assertEqual(self.metadata("GET", base, token=token), (200, emu.INSTANCE_ROLE))
+        status, doc = self.metadata("GET", base + emu.INSTANCE_ROLE, token=token)
+        doc = json.loads(doc)
+        self.assertEqual(doc["Code"], "Success")
+        self.assertEqual(signed_call("GetCallerIdentity", {}, doc["AccessKeyId"], doc["AccessKeySecret"],
+                                     doc["SecurityToken"], version="2015-04-01")[1]["AccountId"], OWNER)
+        self.assertEqual(self.metadata("GET", base + "other", token=token)[0], 404)
+        C.control("POST", "sts", {"instance_role": None})
+        self.assertEqual(self.metadata("GET", base, token=token)[0], 404)
+        C.control("POST", "sts", {"instance_role": emu.INSTANCE_ROLE, "hardened": False})
+        self.assertEqual(self.metadata("GET", base)[0], 200)                   # IMDSv1 when allowed
+        status, short = self.metadata("PUT", "/latest/api/token", ttl=1)
+        time.sleep(1.1)
+        self.assertEqual(self.metadata("GET", base, token=short)[0], 401)       # tokens expire
+
+    def test_redaction(self):
+        status, body = self.assume(role=PEER_ADMIN)
+        cred = body["Credentials"]
+        text = "x %s y %s z %s" % (cred["AccessKeySecret"], cred["SecurityToken"], emu.oidc_token())
+        self.assertEqual(emu.redact(text), "x [redacted] y [redacted] z [redacted]")
+
+
 if __name__ == "__main__":
     result = unittest.main(exit=False).result
     failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
