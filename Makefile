@@ -5,6 +5,7 @@ OBJS = \
 	$(WIN32RES) \
 	src/api.o \
 	src/cache.o \
+	src/credentials.o \
 	src/decode.o \
 	src/ecs_image_fdw.o \
 	src/fanout.o \
@@ -22,7 +23,7 @@ EXTENSION = ecs_image_fdw
 DATA = $(wildcard sql/ecs_image_fdw--*.sql)
 
 REGRESS = setup options import scan pushdown tables cache errors lifecycle writable \
-	faults lost cancel security hostile badinput memory writepaths regionids realapi
+	faults lost cancel security hostile badinput memory writepaths regionids realapi credentials
 
 PG_CPPFLAGS = -Isrc $(shell pkg-config --cflags libcurl json-c libcrypto)
 SHLIB_LINK = $(shell pkg-config --libs libcurl json-c libcrypto)

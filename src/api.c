@@ -13,6 +13,9 @@
  * or token ever appears in a URL.  Each attempt gets a fresh timestamp and
  * nonce.
  *
+ * The credentials come from credentials.c at the moment each request is
+ * signed, so a refresh happens between requests, never during one.
+ *
  * ecs_api_classify() decides whether an answer is good, worth retrying or
  * final, and ecs_api_errcode/errdetail/errhint turn a failure into the
  * parts of an ereport: the one place where API codes meet SQLSTATEs.
@@ -35,6 +38,7 @@
 #include "utils/memutils.h"
 #include "utils/wait_event.h"
 
+#include "credentials.h"
 #include "ecs_image_fdw.h"
 
 /* Longest API message we quote in an error detail */
@@ -42,6 +46,17 @@
 
 static const char *endpoint_host(const char *url_base, char **base_out);
 static bool is_auth_code(const char *code);
+static EcsHttpRequest *build_api_call(void *arg);
+
+/* The arguments of one ecs_api_call, for build_api_call */
+typedef struct ApiCallArgs
+{
+	const EcsConfig *config;
+	bool		oos;
+	const char *region;
+	const char *action;
+	const EcsParams *params;
+} ApiCallArgs;
 static bool is_permission_code(const char *code);
 
 /*
@@ -106,6 +121,61 @@ with_region(const char *s, const char *region)
 }
 
 /*
+ * ecs_api_url
+ *		The URL of path (which starts with '/') on a validated endpoint that
+ *		has no "{region}" in it, palloc'd.
+ */
+char *
+ecs_api_url(const char *endpoint, const char *path)
+{
+	char	   *base;
+
+	(void) endpoint_host(endpoint, &base);
+	return psprintf("%s%s", base, path);
+}
+
+/*
+ * ecs_api_rpc_body
+ *		The form body of an RPC request: params with the common parameters,
+ *		signed with HMAC-SHA1 (signature version 1.0) using creds, or
+ *		unsigned when creds is NULL (AssumeRoleWithOIDC).  palloc'd.
+ */
+char *
+ecs_api_rpc_body(const EcsParams *params, const char *action,
+				 const char *version, const EcsCredentials *creds)
+{
+	EcsParams	all = {0};
+	char		timestamp[ECS_TIMESTAMP_LEN + 1];
+	char		nonce[ECS_NONCE_LEN + 1];
+	char	   *signature;
+	int			i;
+
+	ecs_format_timestamp(time(NULL), timestamp);
+	for (i = 0; i < params->count; i++)
+		ecs_params_add(&all, params->items[i].name, params->items[i].value);
+	ecs_params_add(&all, "Action", action);
+	ecs_params_add(&all, "Version", version);
+	ecs_params_add(&all, "Format", "JSON");
+	ecs_params_add(&all, "Timestamp", timestamp);
+	if (creds == NULL)
+		return ecs_canonical_query(all.items, all.count);
+
+	ecs_make_nonce(nonce);
+	ecs_params_add(&all, "AccessKeyId", creds->access_key_id);
+	ecs_params_add(&all, "SignatureMethod", "HMAC-SHA1");
+	ecs_params_add(&all, "SignatureVersion", "1.0");
+	ecs_params_add(&all, "SignatureNonce", nonce);
+	if (creds->security_token)
+		ecs_params_add(&all, "SecurityToken", creds->security_token);
+
+	signature = ecs_rpc_signature("POST", all.items, all.count,
+								  creds->access_key_secret);
+	return psprintf("%s&Signature=%s",
+					ecs_canonical_query(all.items, all.count),
+					ecs_percent_encode(signature));
+}
+
+/*
  * ecs_api_build_request
  *		A signed request for action in region, ready for http.c.  The
  *		endpoint's "{region}" is replaced by region.  Everything is palloc'd
@@ -118,6 +188,7 @@ ecs_api_build_request(const EcsConfig *config, bool oos, const char *region,
 	EcsHttpRequest *req = palloc0(sizeof(EcsHttpRequest));
 	const char *template = oos ? config->oos_endpoint : config->endpoint;
 	const char *version = oos ? OOS_API_VERSION : ECS_API_VERSION;
+	const EcsCredentials *creds = ecs_credentials_get(config);
 	char	   *base;
 	char	   *base_template;
 	const char *host;
@@ -140,29 +211,8 @@ ecs_api_build_request(const EcsConfig *config, bool oos, const char *region,
 
 	if (config->signature_version == 1)
 	{
-		EcsParams	all = {0};
-		char	   *signature;
-		int			i;
-
-		for (i = 0; i < params->count; i++)
-			ecs_params_add(&all, params->items[i].name, params->items[i].value);
-		ecs_params_add(&all, "Action", action);
-		ecs_params_add(&all, "Version", version);
-		ecs_params_add(&all, "Format", "JSON");
-		ecs_params_add(&all, "AccessKeyId", config->access_key_id);
-		ecs_params_add(&all, "SignatureMethod", "HMAC-SHA1");
-		ecs_params_add(&all, "SignatureVersion", "1.0");
-		ecs_params_add(&all, "SignatureNonce", nonce);
-		ecs_params_add(&all, "Timestamp", timestamp);
-		if (config->security_token)
-			ecs_params_add(&all, "SecurityToken", config->security_token);
-
-		signature = ecs_rpc_signature("POST", all.items, all.count,
-									  config->access_key_secret);
 		req->url = psprintf("%s/", base);
-		req->body = psprintf("%s&Signature=%s",
-							 ecs_canonical_query(all.items, all.count),
-							 ecs_percent_encode(signature));
+		req->body = ecs_api_rpc_body(params, action, version, creds);
 		req->headers = list_make4(psprintf("x-acs-action: %s", action),
 								  psprintf("x-acs-version: %s", version),
 								  "content-type: application/x-www-form-urlencoded",
@@ -188,12 +238,12 @@ ecs_api_build_request(const EcsConfig *config, bool oos, const char *region,
 		headers[nheaders++] = (EcsParam) {"x-acs-signature-nonce", nonce};
 		headers[nheaders++] = (EcsParam) {"accept", "application/json"};
 		headers[nheaders++] = (EcsParam) {"x-acs-content-sha256", hash};
-		if (config->security_token)
+		if (creds->security_token)
 		{
 			headers[nheaders++] = (EcsParam) {"x-acs-accesskey-id",
-			config->access_key_id};
+			creds->access_key_id};
 			headers[nheaders++] = (EcsParam) {"x-acs-security-token",
-			config->security_token};
+			creds->security_token};
 		}
 
 		for (i = 0; i < nheaders; i++)
@@ -207,10 +257,10 @@ ecs_api_build_request(const EcsConfig *config, bool oos, const char *region,
 																   params->count),
 											   headers, nheaders, hash,
 											   &signed_headers);
-		signature = ecs_acs3_signature(canonical, config->access_key_secret);
+		signature = ecs_acs3_signature(canonical, creds->access_key_secret);
 		req->headers = lappend(req->headers,
 							   psprintf("Authorization: ACS3-HMAC-SHA256 Credential=%s,SignedHeaders=%s,Signature=%s",
-										config->access_key_id, signed_headers,
+										creds->access_key_id, signed_headers,
 										signature));
 	}
 
@@ -242,6 +292,7 @@ is_auth_code(const char *code)
 		ecs_api_code_is(code, "IllegalTimestamp") ||
 		ecs_api_code_is(code, "MissingSecurityToken") ||
 		ecs_api_code_is(code, "InvalidSecurityToken") ||
+		ecs_api_code_is(code, "AuthenticationFail") ||
 		ecs_api_code_is(code, "Forbidden.AccessKeyDisabled");
 }
 
@@ -296,7 +347,8 @@ ecs_api_classify(const EcsHttpRequest *req, EcsApiError *err)
 		ecs_api_code_is(err->code, "OperationConflict") ||
 		ecs_api_code_is(err->code, "InvalidOperation.Conflict") ||
 		ecs_api_code_is(err->code, "LastTokenProcessing") ||
-		ecs_api_code_is(err->code, "SignatureNonceUsed"))
+		ecs_api_code_is(err->code, "SignatureNonceUsed") ||
+		ecs_api_code_is(err->code, "InvalidSecurityToken.Expired"))
 		return ECS_OUTCOME_RETRY;
 	return ECS_OUTCOME_FAIL;
 }
@@ -448,18 +500,47 @@ ecs_api_sleep(long ms)
 }
 
 /*
+ * build_api_call
+ *		The EcsRequestBuilder of ecs_api_call.
+ */
+static EcsHttpRequest *
+build_api_call(void *arg)
+{
+	ApiCallArgs *a = (ApiCallArgs *) arg;
+
+	return ecs_api_build_request(a->config, a->oos, a->region, a->action,
+								 a->params);
+}
+
+/*
  * ecs_api_call
- *		Send one API call and wait for it, retrying what is worth retrying
- *		(each attempt signed afresh, with the same parameters, so a
- *		ClientToken among them makes the retry of a change safe).  Returns
- *		the body of the good answer, palloc'd, or NULL with *err describing
- *		the final failure.  *attempts, if not NULL, receives the number of
- *		attempts made.
+ *		Send one API call and wait for it (see ecs_api_send).  Returns the
+ *		body of the good answer, palloc'd, or NULL with *err describing the
+ *		final failure.
  */
 char *
 ecs_api_call(const EcsConfig *config, bool oos, const char *region,
 			 const char *action, const EcsParams *params, EcsApiError *err,
 			 int *attempts)
+{
+	ApiCallArgs args = {config, oos, region, action, params};
+
+	return ecs_api_send(config, build_api_call, &args, err, attempts);
+}
+
+/*
+ * ecs_api_send
+ *		Send the request that build makes and wait for it, retrying what is
+ *		worth retrying (each attempt built and signed afresh, with the same
+ *		parameters, so a ClientToken among them makes the retry of a change
+ *		safe).  The server's timeouts, CA file and max_retries apply.
+ *		Returns the body of the good answer, palloc'd, or NULL with *err
+ *		describing the final failure.  *attempts, if not NULL, receives the
+ *		number of attempts made.
+ */
+char *
+ecs_api_send(const EcsConfig *config, EcsRequestBuilder build, void *arg,
+			 EcsApiError *err, int *attempts)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	int			attempt;
@@ -479,7 +560,7 @@ ecs_api_call(const EcsConfig *config, bool oos, const char *region,
 		settings.connect_timeout_ms = config->connect_timeout_ms;
 		settings.request_timeout_ms = config->request_timeout_ms;
 		batch = ecs_http_batch_create(&settings);
-		req = ecs_api_build_request(config, oos, region, action, params);
+		req = build(arg);
 		ecs_http_batch_add(batch, req);
 		req = ecs_http_batch_wait(batch, -1);
 

@@ -66,7 +66,7 @@ cache_key(const EcsConfig *config, const char *action,
 		  const EcsParams *params, uint64 *hash)
 {
 	char	   *key = psprintf("%u\n%s\n%s\n%s", config->serverid,
-							   config->access_key_id, action,
+							   ecs_credentials_identity(config), action,
 							   ecs_canonical_query(params->items,
 												   params->count));
 

@@ -39,6 +39,14 @@
 /* Largest response body we accept, in bytes */
 #define ECS_MAX_RESPONSE_BYTES (64 * 1024 * 1024)
 
+/* Where the credentials of a user mapping come from */
+typedef enum EcsCredentialSource
+{
+	ECS_SOURCE_ACCESS_KEY,		/* access_key_id and access_key_secret */
+	ECS_SOURCE_ECS_RAM_ROLE,	/* the instance's RAM role (metadata service) */
+	ECS_SOURCE_OIDC				/* AssumeRoleWithOIDC with a token file */
+} EcsCredentialSource;
+
 /* What a foreign table shows */
 typedef enum EcsResource
 {
@@ -98,6 +106,25 @@ typedef struct EcsConfig
 	char	   *access_key_id;
 	char	   *access_key_secret;
 	char	   *security_token;
+
+	/*
+	 * Where the credentials come from (user mapping), the role to assume on
+	 * top (server or user mapping, the mapping's values win) and the
+	 * endpoints of STS and the metadata service (server).  Only
+	 * credentials.c reads these.
+	 */
+	EcsCredentialSource credential_source;
+	char	   *role_name;		/* ecs_ram_role: NULL asks the instance */
+	char	   *oidc_role_arn;
+	char	   *oidc_provider_arn;
+	char	   *oidc_token_file;
+	char	   *role_arn;		/* NULL: no AssumeRole */
+	char	   *role_session_name;
+	int			duration_s;
+	char	   *external_id;
+	char	   *policy;
+	char	   *sts_endpoint;
+	char	   *metadata_endpoint;
 } EcsConfig;
 
 /* A growable list of request parameters */
@@ -123,6 +150,7 @@ typedef enum EcsTransportResult
 typedef struct EcsHttpRequest
 {
 	/* set by the caller; palloc'd in a context that outlives the request */
+	const char *method;			/* "GET", "PUT"; NULL: POST */
 	char	   *url;
 	char	   *body;			/* NULL for an empty body */
 	List	   *headers;		/* "Name: value" strings */
@@ -279,7 +307,15 @@ extern char *ecs_api_call(const EcsConfig *config, bool oos,
 						  const char *region, const char *action,
 						  const EcsParams *params, EcsApiError *err,
 						  int *attempts);
+typedef EcsHttpRequest *(*EcsRequestBuilder) (void *arg);
+extern char *ecs_api_send(const EcsConfig *config, EcsRequestBuilder build,
+						  void *arg, EcsApiError *err, int *attempts);
+extern char *ecs_api_url(const char *endpoint, const char *path);
 extern void ecs_api_sleep(long ms);
+
+/* in credentials.c (the credentials themselves: credentials.h) */
+extern char *ecs_credentials_identity(const EcsConfig *config);
+extern char *ecs_credentials_account_id(const EcsConfig *config);
 
 /* in fanout.c */
 extern EcsFanout *ecs_fanout_begin(const EcsConfig *config,

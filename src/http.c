@@ -200,11 +200,20 @@ ecs_http_batch_add(EcsHttpBatch *batch, EcsHttpRequest *req)
 	ok &= curl_easy_setopt(t->easy, CURLOPT_ACCEPT_ENCODING, "") == CURLE_OK;
 	ok &= curl_easy_setopt(t->easy, CURLOPT_USERAGENT, "ecs_image_fdw/1.0") == CURLE_OK;
 	ok &= curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->headers) == CURLE_OK;
-	ok &= curl_easy_setopt(t->easy, CURLOPT_POST, 1L) == CURLE_OK;
-	ok &= curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE,
-						   (long) (req->body ? strlen(req->body) : 0)) == CURLE_OK;
-	ok &= curl_easy_setopt(t->easy, CURLOPT_COPYPOSTFIELDS,
-						   req->body ? req->body : "") == CURLE_OK;
+	if (req->method != NULL && strcmp(req->method, "GET") == 0)
+		ok &= curl_easy_setopt(t->easy, CURLOPT_HTTPGET, 1L) == CURLE_OK;
+	else
+	{
+		/* POST, or another method (PUT) with the same kind of body */
+		ok &= curl_easy_setopt(t->easy, CURLOPT_POST, 1L) == CURLE_OK;
+		ok &= curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE,
+							   (long) (req->body ? strlen(req->body) : 0)) == CURLE_OK;
+		ok &= curl_easy_setopt(t->easy, CURLOPT_COPYPOSTFIELDS,
+							   req->body ? req->body : "") == CURLE_OK;
+		if (req->method != NULL && strcmp(req->method, "POST") != 0)
+			ok &= curl_easy_setopt(t->easy, CURLOPT_CUSTOMREQUEST,
+								   req->method) == CURLE_OK;
+	}
 	ok &= curl_easy_setopt(t->easy, CURLOPT_WRITEFUNCTION, write_body) == CURLE_OK;
 	ok &= curl_easy_setopt(t->easy, CURLOPT_WRITEDATA, t) == CURLE_OK;
 	ok &= curl_easy_setopt(t->easy, CURLOPT_ERRORBUFFER, t->errbuf) == CURLE_OK;

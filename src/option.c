@@ -54,7 +54,15 @@ typedef enum EcsOptionType
 	OPT_SIGNATURE,				/* 1 or 3 */
 	OPT_RESOURCE,				/* a table's resource */
 	OPT_OWNER_ALIAS,			/* image owner aliases, or "all" */
-	OPT_LANGUAGE				/* a language DescribeRegions accepts */
+	OPT_LANGUAGE,				/* a language DescribeRegions accepts */
+	OPT_SOURCE,					/* a credential_source */
+	OPT_ROLE_NAME,				/* a RAM role name (goes into a URL path) */
+	OPT_ROLE_ARN,				/* acs:ram::<account>:role/<name> */
+	OPT_PROVIDER_ARN,			/* acs:ram::<account>:oidc-provider/<name> */
+	OPT_SESSION_NAME,			/* 2-64 of letters, digits and . @ - _ */
+	OPT_EXTERNAL_ID,			/* 2-1224 of letters, digits and _+=,.@:/- */
+	OPT_STS_ENDPOINT,			/* an https URL without {region} */
+	OPT_METADATA_ENDPOINT		/* also http to the metadata address */
 } EcsOptionType;
 
 typedef struct EcsOption
@@ -81,10 +89,27 @@ static const EcsOption ecs_options[] = {
 	{"cache_ttl_s", ForeignServerRelationId, OPT_INT, 0, 86400, false},
 	{"updatable", ForeignServerRelationId, OPT_BOOL, 0, 0, false},
 	{"language", ForeignServerRelationId, OPT_LANGUAGE, 0, 0, false},
+	{"sts_endpoint", ForeignServerRelationId, OPT_STS_ENDPOINT, 0, 0, true},
+	{"metadata_endpoint", ForeignServerRelationId, OPT_METADATA_ENDPOINT, 0, 0, true},
+	{"role_arn", ForeignServerRelationId, OPT_ROLE_ARN, 0, 0, false},
+	{"role_session_name", ForeignServerRelationId, OPT_SESSION_NAME, 2, 64, false},
+	{"duration_s", ForeignServerRelationId, OPT_INT, 900, 43200, false},
+	{"external_id", ForeignServerRelationId, OPT_EXTERNAL_ID, 2, 1224, false},
+	{"policy", ForeignServerRelationId, OPT_TEXT, 1, 2048, false},
 
 	{"access_key_id", UserMappingRelationId, OPT_KEY_ID, 1, 128, false},
 	{"access_key_secret", UserMappingRelationId, OPT_TEXT, 0, 0, false},
 	{"security_token", UserMappingRelationId, OPT_TOKEN, 1, 16384, false},
+	{"credential_source", UserMappingRelationId, OPT_SOURCE, 0, 0, false},
+	{"role_name", UserMappingRelationId, OPT_ROLE_NAME, 1, 64, false},
+	{"oidc_role_arn", UserMappingRelationId, OPT_ROLE_ARN, 0, 0, false},
+	{"oidc_provider_arn", UserMappingRelationId, OPT_PROVIDER_ARN, 0, 0, false},
+	{"oidc_token_file", UserMappingRelationId, OPT_PATH, 0, 0, true},
+	{"role_arn", UserMappingRelationId, OPT_ROLE_ARN, 0, 0, false},
+	{"role_session_name", UserMappingRelationId, OPT_SESSION_NAME, 2, 64, false},
+	{"duration_s", UserMappingRelationId, OPT_INT, 900, 43200, false},
+	{"external_id", UserMappingRelationId, OPT_EXTERNAL_ID, 2, 1224, false},
+	{"policy", UserMappingRelationId, OPT_TEXT, 1, 2048, false},
 
 	{"resource", ForeignTableRelationId, OPT_RESOURCE, 0, 0, false},
 	{"regions", ForeignTableRelationId, OPT_REGIONS, 0, 0, false},
@@ -105,6 +130,30 @@ static const char *const owner_aliases[] = {
 	"self", "others", "system", "marketplace", NULL
 };
 static const char *const languages[] = {"en-US", "zh-CN", "ja", NULL};
+/* in the order of EcsCredentialSource */
+static const char *const credential_sources[] = {
+	"access_key", "ecs_ram_role", "oidc", NULL
+};
+
+/* Options of a user mapping that belong to one credential source only */
+static const struct
+{
+	const char *name;
+	EcsCredentialSource source;
+	bool		required;
+}			source_options[] = {
+	{"access_key_id", ECS_SOURCE_ACCESS_KEY, true},
+	{"access_key_secret", ECS_SOURCE_ACCESS_KEY, true},
+	{"security_token", ECS_SOURCE_ACCESS_KEY, false},
+	{"role_name", ECS_SOURCE_ECS_RAM_ROLE, false},
+	{"oidc_role_arn", ECS_SOURCE_OIDC, true},
+	{"oidc_provider_arn", ECS_SOURCE_OIDC, true},
+	{"oidc_token_file", ECS_SOURCE_OIDC, true},
+};
+
+#define NAME_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+/* the metadata service's address, the only plain http host besides loopback */
+#define METADATA_ADDRESS "100.100.100.200"
 
 static const EcsOption *find_option(const char *name, Oid context);
 static bool option_exists(const char *name);
@@ -113,7 +162,10 @@ static void check_option_value(const EcsOption *opt, DefElem *def);
 static void check_choice(const EcsOption *opt, const char *value, bool valid,
 						 const char *choices);
 static int	parse_int_option(const EcsOption *opt, const char *value);
-static void check_endpoint(const char *name, const char *value);
+static void check_endpoint(const char *name, const char *value,
+						   bool allow_region, bool allow_metadata);
+static void check_arn(const char *name, const char *value, const char *kind);
+static void check_source_options(List *options);
 static void check_regions(const char *name, const char *value);
 static int	lookup_word(const char *const *words, const char *value);
 static List *user_mapping_options(Oid userid, Oid serverid,
@@ -131,8 +183,6 @@ ecs_image_fdw_validator(PG_FUNCTION_ARGS)
 	List	   *options = untransformRelOptions(PG_GETARG_DATUM(0));
 	Oid			catalog = PG_GETARG_OID(1);
 	ListCell   *cell;
-	bool		have_key_id = false;
-	bool		have_secret = false;
 
 	foreach(cell, options)
 	{
@@ -161,21 +211,71 @@ ecs_image_fdw_validator(PG_FUNCTION_ARGS)
 					 errhint("Only superusers may set this option.")));
 
 		check_option_value(opt, def);
-
-		if (strcmp(def->defname, "access_key_id") == 0)
-			have_key_id = true;
-		else if (strcmp(def->defname, "access_key_secret") == 0)
-			have_secret = true;
 	}
 
-	if (catalog == UserMappingRelationId && (!have_key_id || !have_secret))
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_DYNAMIC_PARAMETER_VALUE_NEEDED),
-				 errmsg("user mapping option \"%s\" is required",
-						have_key_id ? "access_key_secret" : "access_key_id"),
-				 errhint("A user mapping needs both access_key_id and access_key_secret.")));
+	if (catalog == UserMappingRelationId)
+		check_source_options(options);
 
 	PG_RETURN_VOID();
+}
+
+/*
+ * check_source_options
+ *		A user mapping's credential_source and the options that go with it.
+ *		The instance RAM role and the OIDC token belong to the database
+ *		server, not to a database role, so only a superuser may make (or
+ *		change) a mapping that uses them, as postgres_fdw's
+ *		password_required.
+ */
+static void
+check_source_options(List *options)
+{
+	EcsCredentialSource source = ECS_SOURCE_ACCESS_KEY;
+	ListCell   *cell;
+	int			i;
+
+	foreach(cell, options)
+	{
+		DefElem    *def = (DefElem *) lfirst(cell);
+
+		if (strcmp(def->defname, "credential_source") == 0)
+			source = (EcsCredentialSource) lookup_word(credential_sources,
+													   defGetString(def));
+	}
+
+	if (source != ECS_SOURCE_ACCESS_KEY && !superuser())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to use credential source \"%s\"",
+						credential_sources[source]),
+				 errdetail("The instance RAM role and the OIDC token belong to the database server."),
+				 errhint("Only superusers may create or change a user mapping that uses them.")));
+
+	for (i = 0; i < lengthof(source_options); i++)
+	{
+		bool		present = false;
+
+		foreach(cell, options)
+		{
+			if (strcmp(((DefElem *) lfirst(cell))->defname,
+					   source_options[i].name) == 0)
+				present = true;
+		}
+		if (present && source_options[i].source != source)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("option \"%s\" cannot be used with credential source \"%s\"",
+							source_options[i].name, credential_sources[source])));
+		if (!present && source_options[i].required &&
+			source_options[i].source == source)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_DYNAMIC_PARAMETER_VALUE_NEEDED),
+					 errmsg("user mapping option \"%s\" is required",
+							source_options[i].name),
+					 source == ECS_SOURCE_ACCESS_KEY ?
+					 errhint("A user mapping needs both access_key_id and access_key_secret, or another credential_source.") :
+					 errhint("Credential source \"oidc\" needs oidc_role_arn, oidc_provider_arn and oidc_token_file.")));
+	}
 }
 
 /*
@@ -249,6 +349,48 @@ check_option_value(const EcsOption *opt, DefElem *def)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("option \"%s\" must not be empty", opt->name)));
+			if (opt->max > 0 && strlen(value) > opt->max)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("option \"%s\" is too long", opt->name),
+						 errdetail("It may have at most %d bytes.", opt->max)));
+			break;
+		case OPT_SOURCE:
+			if (lookup_word(credential_sources, value) < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("invalid value for option \"%s\": \"%s\"",
+								opt->name, value),
+						 errhint("Valid values are \"access_key\", \"ecs_ram_role\" and \"oidc\".")));
+			break;
+		case OPT_ROLE_NAME:
+		case OPT_SESSION_NAME:
+		case OPT_EXTERNAL_ID:
+			if (strlen(value) < opt->min || strlen(value) > opt->max ||
+				strspn(value, opt->type == OPT_ROLE_NAME ? NAME_CHARS ".-_" :
+					   opt->type == OPT_SESSION_NAME ? NAME_CHARS ".@-_" :
+					   NAME_CHARS "_+=,.@:/-") != strlen(value))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("invalid value for option \"%s\": \"%s\"",
+								opt->name, value),
+						 opt->type == OPT_ROLE_NAME ?
+						 errhint("A RAM role name has 1 to 64 letters, digits, dots, hyphens and underscores.") :
+						 opt->type == OPT_SESSION_NAME ?
+						 errhint("A role session name has 2 to 64 letters, digits and the characters . @ - _.") :
+						 errhint("An external id has 2 to 1224 letters, digits and the characters _ + = , . @ : / -.")));
+			break;
+		case OPT_ROLE_ARN:
+			check_arn(opt->name, value, "role");
+			break;
+		case OPT_PROVIDER_ARN:
+			check_arn(opt->name, value, "oidc-provider");
+			break;
+		case OPT_STS_ENDPOINT:
+			check_endpoint(opt->name, value, false, false);
+			break;
+		case OPT_METADATA_ENDPOINT:
+			check_endpoint(opt->name, value, false, true);
 			break;
 		case OPT_PATH:
 			if (!is_absolute_path(value))
@@ -283,7 +425,7 @@ check_option_value(const EcsOption *opt, DefElem *def)
 			(void) defGetBoolean(def);
 			break;
 		case OPT_ENDPOINT:
-			check_endpoint(opt->name, value);
+			check_endpoint(opt->name, value, true, false);
 			break;
 		case OPT_REGIONS:
 			check_regions(opt->name, value);
@@ -368,12 +510,45 @@ parse_int_option(const EcsOption *opt, const char *value)
 }
 
 /*
- * check_endpoint
- *		An endpoint is https://host[:port][/], where host may contain
- *		"{region}", or http:// to a loopback host (for tests and proxies).
+ * check_arn
+ *		acs:ram::<account id>:<kind>/<name>, as RAM shows it.
  */
 static void
-check_endpoint(const char *name, const char *value)
+check_arn(const char *name, const char *value, const char *kind)
+{
+	const char *p = value;
+	size_t		n;
+
+	if (strncmp(p, "acs:ram::", 9) == 0)
+	{
+		p += 9;
+		n = strspn(p, "0123456789");
+		if (n >= 1 && n <= 32 && p[n] == ':' &&
+			strncmp(p + n + 1, kind, strlen(kind)) == 0 &&
+			p[n + 1 + strlen(kind)] == '/')
+		{
+			p += n + 2 + strlen(kind);
+			n = strlen(p);
+			if (n >= 1 && n <= 128 && strspn(p, NAME_CHARS ".-_") == n)
+				return;
+		}
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid value for option \"%s\": \"%s\"", name, value),
+			 errhint("Use the form acs:ram::<account id>:%s/<name>.", kind)));
+}
+
+/*
+ * check_endpoint
+ *		An endpoint is https://host[:port][/], where host may contain
+ *		"{region}" (if allow_region), or http:// to a loopback host (for tests
+ *		and proxies), or to the metadata service's address (if
+ *		allow_metadata).
+ */
+static void
+check_endpoint(const char *name, const char *value, bool allow_region,
+			   bool allow_metadata)
 {
 	const char *host;
 	const char *end;
@@ -396,14 +571,18 @@ check_endpoint(const char *name, const char *value)
 	end = host + strcspn(host, "/?#@");
 	if (end == host || (*end != '\0' && strcmp(end, "/") != 0))
 		ok = false;
-	else if (strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-					"0123456789.-_:[]{}") != (size_t) (end - host))
+	else if (strspn(host, allow_region ?
+					"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:[]{}" :
+					"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:[]") !=
+			 (size_t) (end - host))
 		ok = false;
 	if (!ok)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid value for option \"%s\": \"%s\"", name, value),
-				 errhint("Use the form https://host[:port], where host may contain {region}.")));
+				 allow_region ?
+				 errhint("Use the form https://host[:port], where host may contain {region}.") :
+				 errhint("Use the form https://host[:port].")));
 
 	if (is_http)
 	{
@@ -425,11 +604,15 @@ check_endpoint(const char *name, const char *value)
 		if (!(inet_pton(AF_INET, hostport, &addr) == 1 &&
 			  (ntohl(addr.s_addr) >> 24) == 127) &&
 			strcmp(hostport, "localhost") != 0 &&
-			strcmp(hostport, "[::1]") != 0)
+			strcmp(hostport, "[::1]") != 0 &&
+			!(allow_metadata && strcmp(hostport, METADATA_ADDRESS) == 0))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("invalid value for option \"%s\": \"%s\"",
 							name, value),
+					 allow_metadata ?
+					 errhint("Plain http:// is allowed only to the metadata service's address %s or a loopback host.",
+							 METADATA_ADDRESS) :
 					 errhint("Plain http:// is allowed only to a loopback host; use https://.")));
 	}
 }
@@ -626,6 +809,8 @@ apply_option(EcsConfig *config, DefElem *def)
 			config->max_retries = v;
 		else if (strcmp(name, "cache_ttl_s") == 0)
 			config->cache_ttl_s = v;
+		else if (strcmp(name, "duration_s") == 0)
+			config->duration_s = v;
 		return;
 	}
 
@@ -654,6 +839,29 @@ apply_option(EcsConfig *config, DefElem *def)
 		config->resource = (EcsResource) lookup_word(resource_names, value);
 	else if (strcmp(name, "image_owner_alias") == 0)
 		config->image_owner_alias = value;
+	else if (strcmp(name, "credential_source") == 0)
+		config->credential_source =
+			(EcsCredentialSource) lookup_word(credential_sources, value);
+	else if (strcmp(name, "role_name") == 0)
+		config->role_name = value;
+	else if (strcmp(name, "oidc_role_arn") == 0)
+		config->oidc_role_arn = value;
+	else if (strcmp(name, "oidc_provider_arn") == 0)
+		config->oidc_provider_arn = value;
+	else if (strcmp(name, "oidc_token_file") == 0)
+		config->oidc_token_file = value;
+	else if (strcmp(name, "role_arn") == 0)
+		config->role_arn = value;
+	else if (strcmp(name, "role_session_name") == 0)
+		config->role_session_name = value;
+	else if (strcmp(name, "external_id") == 0)
+		config->external_id = value;
+	else if (strcmp(name, "policy") == 0)
+		config->policy = value;
+	else if (strcmp(name, "sts_endpoint") == 0)
+		config->sts_endpoint = value;
+	else if (strcmp(name, "metadata_endpoint") == 0)
+		config->metadata_endpoint = value;
 }
 
 /*
@@ -681,13 +889,20 @@ ecs_option_config_for_server(Oid serverid, Oid userid)
 	config->resource = ECS_RESOURCE_IMAGES;
 	config->image_owner_alias = "self,others";
 	config->language = "en-US";
+	config->credential_source = ECS_SOURCE_ACCESS_KEY;
+	config->role_session_name = "ecs-image-fdw";
+	config->duration_s = 3600;
+	config->sts_endpoint = "https://sts.aliyuncs.com";
+	config->metadata_endpoint = "http://" METADATA_ADDRESS;
 
+	/* the server's options, then the mapping's: its role options win */
 	foreach(lc, server->options)
 		apply_option(config, lfirst(lc));
 	foreach(lc, user_mapping_options(userid, serverid, server->servername))
 		apply_option(config, lfirst(lc));
 
-	if (config->access_key_id == NULL || config->access_key_secret == NULL)
+	if (config->credential_source == ECS_SOURCE_ACCESS_KEY &&
+		(config->access_key_id == NULL || config->access_key_secret == NULL))
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_DYNAMIC_PARAMETER_VALUE_NEEDED),
 				 errmsg("user mapping for server \"%s\" has no access key",

@@ -14,8 +14,9 @@
 #                         trees that build side by side)
 #   ecs_workdir           a throw-away directory in $WORK, removed on exit
 #   ecs_start_emulator    the ECS emulator over HTTPS with a fresh test CA;
-#                         sets EMU_URL, EMU_CA, EMU_PID and the EMU_*_SECRET
-#                         test keys (arguments go to it)
+#                         sets EMU_URL, EMU_CA, EMU_PID, EMU_METADATA_URL,
+#                         EMU_OIDC_TOKEN_FILE and the EMU_*_SECRET test keys
+#                         (arguments go to it)
 #   ecs_start_postgres    a throw-away cluster run by the postgres user;
 #                         sets PGHOST, PGPORT, PGUSER, PGDATABASE
 #
@@ -165,7 +166,8 @@ ecs_start_emulator() {
 	"$ECS_PYTHON" "$ECS_TOP/test/emulator/ecs_emulator.py" --port 0 \
 		--port-file "$WORK/emulator.port" \
 		--tls-cert "$WORK/tls/server.pem" --tls-key "$WORK/tls/server.key" \
-		--log "$WORK/emulator-requests.log" "$@" >"$WORK/emulator.log" 2>&1 3>&- 4>&- &
+		--log "$WORK/emulator-requests.log" --metadata-port-file "$WORK/metadata.port" \
+		"$@" >"$WORK/emulator.log" 2>&1 3>&- 4>&- &
 	EMU_PID=$!
 	local i
 	for i in $(seq 1 200); do
@@ -176,6 +178,10 @@ ecs_start_emulator() {
 	[ -s "$WORK/emulator.port" ] || ecs_die "the emulator did not start in time"
 	EMU_PORT=$(cat "$WORK/emulator.port")
 	export EMU_URL="https://127.0.0.1:$EMU_PORT" EMU_CA="$WORK/tls/ca.pem" EMU_PORT
+	# the instance metadata service (plain http, as on an instance) and where
+	# tests put an OIDC token (emuctl.py oidc-token --out)
+	export EMU_METADATA_URL="http://127.0.0.1:$(cat "$WORK/metadata.port")" \
+		EMU_OIDC_TOKEN_FILE="$WORK/oidc/token"
 	# the emulator's fixed test keys (its README), for the SQL tests to read
 	# with \getenv, so that no secret is written in a test or its output
 	export EMU_OWNER_SECRET=emu-owner-secret-0001 EMU_PEER_SECRET=emu-peer-secret-0002 \

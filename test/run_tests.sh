@@ -84,10 +84,14 @@ run_regress() {
 	record regress $((n - failed < 0 ? 0 : n - failed)) "$failed"
 }
 
-# every test key of the emulator, and the one security token
+# every test key of the emulator, the one fixed security token, and what
+# its STS and metadata service issue: secrets, security tokens and metadata
+# tokens by their prefix, OIDC tokens (JWTs) by their fixed header
 secret_patterns() {
 	printf '%s\n' "$EMU_OWNER_SECRET" "$EMU_PEER_SECRET" "$EMU_STS_SECRET" \
-		"$EMU_STS_TOKEN" "$EMU_NOPERM_SECRET" emu-empty-secret-0004
+		"$EMU_STS_TOKEN" "$EMU_NOPERM_SECRET" emu-empty-secret-0004 \
+		emu-issued-secret- emu-issued-token- emu-imds-token- \
+		eyJhbGciOiJSUzI1NiIsImtpZCI6ImVtdS1ycnNhLTEiLCJ0eXAiOiJKV1QifQ
 }
 
 # The server ran at log_min_messages = debug5 with log_statement = 'all'
