@@ -1,5 +1,5 @@
 #!/bin/bash
-# SDK conformance test of the ECS emulator: installs the pinned npm SDKs (when
+# SDK conformance test of the ECS emulator (and of its STS and metadata service): installs the pinned npm SDKs (when
 # node_modules is missing or older than package-lock.json), makes a throw-away CA and
 # runs `node --test`. Works with Node >= 18 and npm >= 9; only the npm registry (or
 # npm's local cache) is needed.
@@ -25,4 +25,4 @@ fi
 
 # the PostgreSQL server (user postgres) reads the CA when the extension's requests are compared
 chmod 755 "$tmp" "$tmp/ca" && chmod 644 "$tmp/ca/ca.pem"
-ECS_CONF_CA_DIR="$tmp/ca" node --test conformance.test.js
+ECS_CONF_CA_DIR="$tmp/ca" node --test conformance.test.js sts.test.js
