@@ -242,6 +242,7 @@ typedef struct EcsListSpec
 	const EcsField *fields;
 	int			nfields;
 	int64		limit;			/* rows the query is likely to want; -1 */
+	bool		evented;		/* polled by an asynchronous scan */
 } EcsListSpec;
 
 typedef struct EcsFanoutStats
@@ -281,10 +282,14 @@ extern List *ecs_option_split_list(const char *value);
 extern bool ecs_valid_region_id(const char *s);
 extern void ecs_check_region_id(const char *s);
 extern EcsResource ecs_option_resource(List *table_options);
+extern bool ecs_option_table_bool(Oid foreigntableid, const char *name,
+								  bool dflt);
 
 /* in http.c */
 extern void ecs_http_init(void);
 extern EcsHttpBatch *ecs_http_batch_create(const EcsHttpSettings *settings);
+extern void ecs_http_batch_set_evented(EcsHttpBatch *batch);
+extern int	ecs_http_batch_event_fd(EcsHttpBatch *batch, long timeout_ms);
 extern void ecs_http_batch_add(EcsHttpBatch *batch, EcsHttpRequest *req);
 extern EcsHttpRequest *ecs_http_batch_wait(EcsHttpBatch *batch,
 										   long timeout_ms);
@@ -321,6 +326,8 @@ extern char *ecs_credentials_account_id(const EcsConfig *config);
 extern EcsFanout *ecs_fanout_begin(const EcsConfig *config,
 								   const EcsListSpec *spec);
 extern EcsPage *ecs_fanout_next_page(EcsFanout *fanout);
+extern EcsPage *ecs_fanout_poll_page(EcsFanout *fanout, bool *done);
+extern int	ecs_fanout_event_fd(EcsFanout *fanout);
 extern const EcsFanoutStats *ecs_fanout_stats(EcsFanout *fanout);
 extern void ecs_fanout_end(EcsFanout *fanout);
 

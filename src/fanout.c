@@ -21,12 +21,18 @@
  * executor asks for more anyway (local quals dropped some), the listing
  * simply goes on.  So the limit saves requests but never changes a result.
  *
+ * An evented listing never blocks: the executor's asynchronous scans poll
+ * it for pages and wait on its descriptor, so that the listings of several
+ * foreign scans (one per account) run at the same time.
+ *
  * Throttling halves the number of requests allowed in flight, which then
- * grows back by one per window of good answers.
+ * grows back by one per window of good answers.  The window belongs to the
+ * server: listings of the same server that run at the same time share it.
  *
  * Complete or nothing: throttled, 5xx, malformed and failed-transport
  * answers are retried with backoff up to max_retries times; then, or on
- * any other failure, the listing raises an ERROR naming the region.  Each
+ * any other failure, the listing raises an ERROR naming the region and the
+ * server (in a view over several accounts, the server says which).  Each
  * stream's pages must add up to the TotalCount its first page promised.
  *
  * Copyright (c) 2026, ecs_image_fdw developers
@@ -57,6 +63,21 @@ typedef enum StreamKind
 	STREAM_OWN_IMAGES,			/* a region's own images: finds image ids */
 	STREAM_ROWS					/* the rows of the listing */
 } StreamKind;
+
+/*
+ * The requests in flight for one server, shared by the listings of the
+ * backend that run at the same time (the asynchronous children of an Append
+ * that scan the same server): throttling is per account, and so is the
+ * window of requests allowed in flight.
+ */
+typedef struct Account
+{
+	Oid			serverid;
+	int			users;			/* listings using it */
+	int			in_flight;		/* their requests in flight */
+	int			window;			/* requests allowed in flight now */
+	int			good_answers;	/* since the window last grew */
+} Account;
 
 /* One listing: a region and a parameter set */
 typedef struct Stream
@@ -89,15 +110,18 @@ struct EcsFanout
 	EcsHttpBatch *batch;
 	int			page_size;		/* PageSize of the row streams */
 	List	   *pending;		/* Work not started yet */
+	Account    *account;		/* the server's, shared */
+	MemoryContextCallback release;	/* gives back the account's share */
 	int			in_flight;
 	List	   *ready;			/* Work with a page to hand out */
 	Work	   *current;		/* the page handed out last */
 	int64		delivered;		/* rows handed out */
 	int64		ready_rows;		/* rows waiting in ready */
-	int			window;			/* requests allowed in flight now */
-	int			good_answers;	/* since the window last grew */
 	EcsFanoutStats stats;
 };
+
+/* The accounts in use, in TopMemoryContext */
+static List *accounts = NIL;
 
 static const EcsField region_id_field = {"RegionId", ECS_FIELD_SCALAR};
 static const EcsField image_id_field = {"ImageId", ECS_FIELD_SCALAR};
@@ -116,6 +140,10 @@ static void report_failure(EcsFanout *fanout, Work *work,
 						   const EcsApiError *err);
 static long next_delay_ms(EcsFanout *fanout);
 static void adapt_window(EcsFanout *fanout, bool throttled);
+static Account *use_account(const EcsConfig *config);
+static void release_account(void *arg);
+static void request_done(EcsFanout *fanout);
+static EcsPage *next_page(EcsFanout *fanout, bool wait, bool *done);
 
 /*
  * ecs_fanout_begin
@@ -137,13 +165,18 @@ ecs_fanout_begin(const EcsConfig *config, const EcsListSpec *spec)
 	fanout->spec = spec;
 	fanout->cxt = cxt;
 	fanout->page_size = config->page_size;
-	fanout->window = config->max_concurrency;
+	fanout->account = use_account(config);
+	fanout->release.func = release_account;
+	fanout->release.arg = fanout;
+	MemoryContextRegisterResetCallback(cxt, &fanout->release);
 	if (spec->limit > 0 && spec->limit < fanout->page_size)
 		fanout->page_size = (int) spec->limit;
 	settings.ca_file = config->ca_file;
 	settings.connect_timeout_ms = config->connect_timeout_ms;
 	settings.request_timeout_ms = config->request_timeout_ms;
 	fanout->batch = ecs_http_batch_create(&settings);
+	if (spec->evented)
+		ecs_http_batch_set_evented(fanout->batch);
 
 	if (!spec->per_region)
 		new_stream(fanout, STREAM_ROWS, ECS_BOOTSTRAP_REGION, NULL, false);
@@ -154,6 +187,68 @@ ecs_fanout_begin(const EcsConfig *config, const EcsListSpec *spec)
 
 	MemoryContextSwitchTo(old);
 	return fanout;
+}
+
+/*
+ * use_account
+ *		The shared request count of the config's server, with one more user.
+ *		A new one starts with the whole max_concurrency.
+ */
+static Account *
+use_account(const EcsConfig *config)
+{
+	Account    *account;
+	ListCell   *lc;
+	MemoryContext old;
+
+	foreach(lc, accounts)
+	{
+		account = lfirst(lc);
+		if (account->serverid == config->serverid)
+		{
+			account->users++;
+			return account;
+		}
+	}
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	account = palloc0(sizeof(Account));
+	account->serverid = config->serverid;
+	account->users = 1;
+	account->window = config->max_concurrency;
+	accounts = lappend(accounts, account);
+	MemoryContextSwitchTo(old);
+	return account;
+}
+
+/*
+ * release_account
+ *		Memory context callback of a listing: its requests in flight, aborted
+ *		now, no longer count, and the last user frees the account.
+ */
+static void
+release_account(void *arg)
+{
+	EcsFanout  *fanout = (EcsFanout *) arg;
+	Account    *account = fanout->account;
+
+	account->in_flight -= fanout->in_flight;
+	fanout->in_flight = 0;
+	if (--account->users == 0)
+	{
+		accounts = list_delete_ptr(accounts, account);
+		pfree(account);
+	}
+}
+
+/*
+ * request_done
+ *		A request of the listing is no longer in flight.
+ */
+static void
+request_done(EcsFanout *fanout)
+{
+	fanout->in_flight--;
+	fanout->account->in_flight--;
 }
 
 /*
@@ -253,16 +348,22 @@ queue_work(EcsFanout *fanout, Stream *stream, int page, int attempt,
 
 /*
  * may_start
- *		Whether another request may start now: within max_concurrency, and,
- *		under a LIMIT, only while the rows on their way fall short of it, or
- *		when the executor has nothing left to read.
+ *		Whether another request may start now: within the window, counting
+ *		the pages waiting to be read; within the window for all listings of
+ *		the server, though each may have one request in flight (so that one
+ *		that is not being read cannot stall another); and, under a LIMIT,
+ *		only while the rows on their way fall short of it, or when the
+ *		executor has nothing left to read.
  */
 static bool
 may_start(EcsFanout *fanout)
 {
 	int64		promised;
 
-	if (fanout->in_flight + list_length(fanout->ready) >= fanout->window)
+	if (fanout->in_flight + list_length(fanout->ready) >= fanout->account->window)
+		return false;
+	if (fanout->in_flight > 0 &&
+		fanout->account->in_flight >= fanout->account->window)
 		return false;
 	if (fanout->spec->limit < 0 ||
 		(fanout->in_flight == 0 && fanout->ready == NIL))
@@ -342,6 +443,7 @@ start_work(EcsFanout *fanout, Work *work)
 
 	ecs_http_batch_add(fanout->batch, req);
 	fanout->in_flight++;
+	fanout->account->in_flight++;
 	fanout->stats.requests++;
 	if (work->attempt > 0)
 		fanout->stats.retries++;
@@ -356,17 +458,19 @@ start_work(EcsFanout *fanout, Work *work)
 static void
 adapt_window(EcsFanout *fanout, bool throttled)
 {
+	Account    *account = fanout->account;
+
 	if (throttled)
 	{
-		fanout->window = Max(1, fanout->window / 2);
-		fanout->good_answers = 0;
+		account->window = Max(1, account->window / 2);
+		account->good_answers = 0;
 		fanout->stats.throttled++;
 	}
-	else if (fanout->window < fanout->config->max_concurrency &&
-			 ++fanout->good_answers >= fanout->window)
+	else if (account->window < fanout->config->max_concurrency &&
+			 ++account->good_answers >= account->window)
 	{
-		fanout->window++;
-		fanout->good_answers = 0;
+		account->window++;
+		account->good_answers = 0;
 	}
 }
 
@@ -399,15 +503,52 @@ next_delay_ms(EcsFanout *fanout)
 /*
  * ecs_fanout_next_page
  *		The next page of rows, or NULL when the listing is complete.  The
- *		page stays valid until the next call.  All bookkeeping is done in
- *		the listing's own context, whatever the caller's is.
+ *		page stays valid until the next call.
  */
 EcsPage *
 ecs_fanout_next_page(EcsFanout *fanout)
 {
+	bool		done;
+
+	return next_page(fanout, true, &done);
+}
+
+/*
+ * ecs_fanout_poll_page
+ *		The next page of rows if one is there, without waiting; otherwise
+ *		NULL, with *done telling whether the listing is complete.  Until it
+ *		is, wait on ecs_fanout_event_fd before polling again.
+ */
+EcsPage *
+ecs_fanout_poll_page(EcsFanout *fanout, bool *done)
+{
+	return next_page(fanout, false, done);
+}
+
+/*
+ * ecs_fanout_event_fd
+ *		The descriptor that becomes readable when an evented listing may
+ *		have made progress: an answer arrived or a retry is due.
+ */
+int
+ecs_fanout_event_fd(EcsFanout *fanout)
+{
+	Assert(fanout->spec->evented);
+	return ecs_http_batch_event_fd(fanout->batch, next_delay_ms(fanout));
+}
+
+/*
+ * next_page
+ *		The next page, waiting for it if wait is set.  All bookkeeping is
+ *		done in the listing's own context, whatever the caller's is.
+ */
+static EcsPage *
+next_page(EcsFanout *fanout, bool wait, bool *done)
+{
 	MemoryContext old = MemoryContextSwitchTo(fanout->cxt);
 	EcsPage    *page = NULL;
 
+	*done = false;
 	if (fanout->current != NULL)
 	{
 		MemoryContextDelete(fanout->current->cxt);
@@ -450,7 +591,21 @@ ecs_fanout_next_page(EcsFanout *fanout)
 			continue;			/* the cache answered */
 
 		if (fanout->in_flight == 0 && fanout->pending == NIL)
-			break;				/* every stream is complete */
+		{
+			*done = true;		/* every stream is complete */
+			break;
+		}
+
+		if (!wait)
+		{
+			/* take what has arrived; stop when nothing has */
+			req = ecs_http_batch_wait(fanout->batch, 0);
+			if (req == NULL)
+				break;
+			request_done(fanout);
+			finish_work(fanout, (Work *) req->owner, req);
+			continue;
+		}
 
 		delay = next_delay_ms(fanout);
 		if (fanout->in_flight == 0)
@@ -466,7 +621,7 @@ ecs_fanout_next_page(EcsFanout *fanout)
 		req = ecs_http_batch_wait(fanout->batch, delay);
 		if (req != NULL)
 		{
-			fanout->in_flight--;
+			request_done(fanout);
 			finish_work(fanout, (Work *) req->owner, req);
 		}
 	}
@@ -571,15 +726,15 @@ accept_page(EcsFanout *fanout, Work *work)
 		if (page->total_count < 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
-					 errmsg("could not list %s in region \"%s\"", what,
-							stream->region),
+					 errmsg("could not list %s in region \"%s\" of server \"%s\"",
+							what, stream->region, fanout->config->servername),
 					 errdetail("The answer for page %d has no TotalCount.",
 							   work->page)));
 		if (page->total_count > MAX_LISTING_ROWS)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
-					 errmsg("could not list %s in region \"%s\"", what,
-							stream->region),
+					 errmsg("could not list %s in region \"%s\" of server \"%s\"",
+							what, stream->region, fanout->config->servername),
 					 errdetail("The answer for page %d reports %lld rows, more than the %d a listing may have.",
 							   work->page, (long long) page->total_count,
 							   MAX_LISTING_ROWS)));
@@ -595,8 +750,8 @@ accept_page(EcsFanout *fanout, Work *work)
 		else if (page->total_count != stream->total)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_ERROR),
-					 errmsg("%s in region \"%s\" changed during the scan",
-							what, stream->region),
+					 errmsg("%s in region \"%s\" of server \"%s\" changed during the scan",
+							what, stream->region, fanout->config->servername),
 					 errdetail("Page 1 reported %lld rows, page %d reported %lld.",
 							   (long long) stream->total, work->page,
 							   (long long) page->total_count),
@@ -607,8 +762,8 @@ accept_page(EcsFanout *fanout, Work *work)
 		if (page->nrows != expected && stream->total > 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_ERROR),
-					 errmsg("could not list %s in region \"%s\"", what,
-							stream->region),
+					 errmsg("could not list %s in region \"%s\" of server \"%s\"",
+							what, stream->region, fanout->config->servername),
 					 errdetail("Page %d of %d has %d rows, %lld were expected.",
 							   work->page, stream->npages, page->nrows,
 							   (long long) expected),
@@ -681,8 +836,8 @@ report_failure(EcsFanout *fanout, Work *work, const EcsApiError *err)
 	else
 		ereport(ERROR,
 				(errcode(ecs_api_errcode(err)),
-				 errmsg("could not list %s in region \"%s\"",
+				 errmsg("could not list %s in region \"%s\" of server \"%s\"",
 						work->stream->kind == STREAM_OWN_IMAGES ? "images" :
-						fanout->spec->what, work->stream->region),
+						fanout->spec->what, work->stream->region, servername),
 				 ecs_api_errdetail(err), ecs_api_errhint(err)));
 }

@@ -9,6 +9,14 @@
  * a backend share one curl share handle, so connections, TLS sessions and
  * DNS answers are reused across requests, batches and scans.
  *
+ * A batch can also be evented, for the executor's asynchronous scans: then
+ * libcurl tells us (CURLMOPT_SOCKETFUNCTION and CURLMOPT_TIMERFUNCTION)
+ * which sockets to watch and when it wants to be called, and we keep them
+ * in an epoll set of the batch's own, with a timerfd for the timeouts.  The
+ * epoll descriptor is readable whenever the batch has something to do, so
+ * it is the one descriptor that an Append waits on for the whole scan,
+ * however many connections the scan has open.
+ *
  * libcurl memory stays libcurl's: handles, header lists and receive buffers
  * are malloc'd and released by a callback on the memory context that owns
  * the batch, so an ERROR anywhere (a cancel included) frees them.  Nothing
@@ -24,15 +32,31 @@
  */
 #include "postgres.h"
 
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
 #include <curl/curl.h>
 
 #include "miscadmin.h"
+#include "storage/fd.h"
+#include "storage/latch.h"
 #include "utils/memutils.h"
+#include "utils/wait_event.h"
 
 #include "ecs_image_fdw.h"
 
 /* Longest time we block in curl without checking for interrupts */
 #define POLL_SLICE_MS 50
+
+/*
+ * Longest time an evented batch lets its caller sleep: the executor's wait
+ * also watches the latch, so this only bounds a cancel where it does not.
+ */
+#define EVENT_SLICE_MS 500
+
+/* Socket events taken from the epoll set in one go */
+#define MAX_SOCKET_EVENTS 16
 
 /* One transfer; malloc'd, owned by its batch */
 typedef struct HttpTransfer
@@ -60,6 +84,12 @@ struct EcsHttpBatch
 	long		connect_timeout_ms;
 	long		request_timeout_ms;
 	MemoryContextCallback cleanup;
+
+	/* evented batches only */
+	int			epoll_fd;		/* the sockets and the timer; -1 if none */
+	int			timer_fd;
+	TimestampTz curl_due;		/* when libcurl wants a timeout call; 0 */
+	int			event_errno;	/* an epoll_ctl failure to report */
 };
 
 static CURLSH *share_handle = NULL;
@@ -70,6 +100,12 @@ static void batch_cleanup(void *arg);
 static void collect_finished(EcsHttpBatch *batch);
 static EcsHttpRequest *hand_out(EcsHttpBatch *batch, HttpTransfer *t);
 static EcsTransportResult transport_result(CURLcode code, bool too_large);
+static int	socket_callback(CURL *easy, curl_socket_t fd, int what,
+							void *arg, void *socketp);
+static int	timer_callback(CURLM *multi, long timeout_ms, void *arg);
+static void drive_events(EcsHttpBatch *batch);
+static void close_events(EcsHttpBatch *batch);
+static void drain_timer(EcsHttpBatch *batch);
 
 /*
  * ecs_http_init
@@ -110,6 +146,8 @@ ecs_http_batch_create(const EcsHttpSettings *settings)
 	}
 
 	batch = palloc0(sizeof(EcsHttpBatch));
+	batch->epoll_fd = -1;
+	batch->timer_fd = -1;
 	batch->ca_file = settings->ca_file ? pstrdup(settings->ca_file) : NULL;
 	batch->connect_timeout_ms = settings->connect_timeout_ms;
 	batch->request_timeout_ms = settings->request_timeout_ms;
@@ -233,11 +271,105 @@ ecs_http_batch_add(EcsHttpBatch *batch, EcsHttpRequest *req)
 }
 
 /*
+ * ecs_http_batch_set_evented
+ *		Make a new, empty batch evented: libcurl's sockets and timeouts go
+ *		into an epoll set of the batch's own, which ecs_http_batch_event_fd
+ *		hands to the caller's event loop.  Linux only, like the rest of the
+ *		wrapper's deployment.
+ */
+void
+ecs_http_batch_set_evented(EcsHttpBatch *batch)
+{
+	struct epoll_event ev;
+	bool		ok = true;
+
+	Assert(batch->transfers == NULL && batch->epoll_fd < 0);
+
+	ReserveExternalFD();
+	batch->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (batch->epoll_fd < 0)
+	{
+		ReleaseExternalFD();
+		ereport(ERROR,
+				(errcode(ERRCODE_SYSTEM_ERROR),
+				 errmsg("could not create an epoll set for HTTP requests: %m")));
+	}
+	ReserveExternalFD();
+	batch->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (batch->timer_fd < 0)
+	{
+		ReleaseExternalFD();
+		ereport(ERROR,
+				(errcode(ERRCODE_SYSTEM_ERROR),
+				 errmsg("could not create a timer for HTTP requests: %m")));
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.fd = batch->timer_fd;
+	if (epoll_ctl(batch->epoll_fd, EPOLL_CTL_ADD, batch->timer_fd, &ev) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_SYSTEM_ERROR),
+				 errmsg("could not watch the timer of HTTP requests: %m")));
+
+	ok &= curl_multi_setopt(batch->multi, CURLMOPT_SOCKETFUNCTION,
+							socket_callback) == CURLM_OK;
+	ok &= curl_multi_setopt(batch->multi, CURLMOPT_SOCKETDATA, batch) == CURLM_OK;
+	ok &= curl_multi_setopt(batch->multi, CURLMOPT_TIMERFUNCTION,
+							timer_callback) == CURLM_OK;
+	ok &= curl_multi_setopt(batch->multi, CURLMOPT_TIMERDATA, batch) == CURLM_OK;
+	if (!ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("could not set up asynchronous HTTP requests"),
+				 errdetail("The HTTP library rejected a multi option.")));
+}
+
+/*
+ * ecs_http_batch_event_fd
+ *		The descriptor of an evented batch to wait on: it becomes readable
+ *		when a socket of the batch is ready, when libcurl wants a timeout
+ *		call, after timeout_ms (if not negative; the caller's own next
+ *		deadline), and at the latest after EVENT_SLICE_MS.  Then call
+ *		ecs_http_batch_wait with a zero timeout.
+ */
+int
+ecs_http_batch_event_fd(EcsHttpBatch *batch, long timeout_ms)
+{
+	struct itimerspec its;
+	long		wait = EVENT_SLICE_MS;
+
+	Assert(batch->epoll_fd >= 0);
+	if (timeout_ms >= 0)
+		wait = Min(wait, timeout_ms);
+	if (batch->curl_due != 0)
+	{
+		TimestampTz now = GetCurrentTimestamp();
+
+		wait = Min(wait, batch->curl_due <= now ? 0 :
+				   (long) ((batch->curl_due - now + 999) / 1000));
+	}
+
+	/* forget an expiry nobody read, then arm; a zero value would disarm */
+	drain_timer(batch);
+	memset(&its, 0, sizeof(its));
+	its.it_value.tv_sec = wait / 1000;
+	its.it_value.tv_nsec = (wait % 1000) * 1000000L;
+	if (wait == 0)
+		its.it_value.tv_nsec = 1;
+	if (timerfd_settime(batch->timer_fd, 0, &its, NULL) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_SYSTEM_ERROR),
+				 errmsg("could not set the timer of HTTP requests: %m")));
+	return batch->epoll_fd;
+}
+
+/*
  * ecs_http_batch_wait
  *		Drive the transfers until one finishes, and return its request with
  *		the outcome filled in.  Returns NULL when no transfer is running, or
- *		after timeout_ms (if not negative) with none finished.  The response
- *		is copied into the memory context of the request struct.
+ *		after timeout_ms (if not negative) with none finished; with a zero
+ *		timeout it never blocks.  The response is copied into the memory
+ *		context of the request struct.
  *
  *		Interrupts are checked at least every POLL_SLICE_MS, so a cancel or
  *		statement_timeout takes effect at once (the memory context callback
@@ -256,7 +388,9 @@ ecs_http_batch_wait(EcsHttpBatch *batch, long timeout_ms)
 
 		CHECK_FOR_INTERRUPTS();
 
-		if (curl_multi_perform(batch->multi, &still_running) != CURLM_OK)
+		if (batch->epoll_fd >= 0)
+			drive_events(batch);
+		else if (curl_multi_perform(batch->multi, &still_running) != CURLM_OK)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_ERROR),
 					 errmsg("could not drive HTTP requests")));
@@ -278,11 +412,136 @@ ecs_http_batch_wait(EcsHttpBatch *batch, long timeout_ms)
 				return NULL;
 			slice = Min(slice, timeout_ms - waited);
 		}
-		if (curl_multi_poll(batch->multi, NULL, 0, (int) slice, NULL) != CURLM_OK)
+		if (batch->epoll_fd >= 0)
+		{
+			(void) WaitLatchOrSocket(MyLatch,
+									 WL_LATCH_SET | WL_SOCKET_READABLE |
+									 WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+									 ecs_http_batch_event_fd(batch, slice),
+									 slice, PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+		}
+		else if (curl_multi_poll(batch->multi, NULL, 0, (int) slice, NULL) != CURLM_OK)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_ERROR),
 					 errmsg("could not wait for HTTP requests")));
 	}
+}
+
+/*
+ * drive_events
+ *		Let libcurl act on the sockets of an evented batch that are ready,
+ *		and on its timeout when it is due.  Never blocks.
+ */
+static void
+drive_events(EcsHttpBatch *batch)
+{
+	struct epoll_event events[MAX_SOCKET_EVENTS];
+	int			n;
+	int			i;
+	int			still_running;
+
+	if (batch->event_errno != 0)
+	{
+		errno = batch->event_errno;
+		ereport(ERROR,
+				(errcode(ERRCODE_SYSTEM_ERROR),
+				 errmsg("could not watch the sockets of HTTP requests: %m")));
+	}
+	n = epoll_wait(batch->epoll_fd, events, MAX_SOCKET_EVENTS, 0);
+	if (n < 0 && errno != EINTR)
+		ereport(ERROR,
+				(errcode(ERRCODE_SYSTEM_ERROR),
+				 errmsg("could not wait for HTTP requests: %m")));
+	for (i = 0; i < n; i++)
+	{
+		int			fd = events[i].data.fd;
+		int			mask = 0;
+
+		if (fd == batch->timer_fd)
+		{
+			drain_timer(batch);
+			continue;
+		}
+		if (events[i].events & EPOLLIN)
+			mask |= CURL_CSELECT_IN;
+		if (events[i].events & EPOLLOUT)
+			mask |= CURL_CSELECT_OUT;
+		if (events[i].events & (EPOLLERR | EPOLLHUP))
+			mask |= CURL_CSELECT_ERR;
+		if (curl_multi_socket_action(batch->multi, fd, mask,
+									 &still_running) != CURLM_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_ERROR),
+					 errmsg("could not drive HTTP requests")));
+	}
+	/* a timeout call may ask for another at once (a new connection) */
+	for (i = 0; i < 4 && batch->curl_due != 0 &&
+		 batch->curl_due <= GetCurrentTimestamp(); i++)
+	{
+		batch->curl_due = 0;
+		if (curl_multi_socket_action(batch->multi, CURL_SOCKET_TIMEOUT, 0,
+									 &still_running) != CURLM_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_ERROR),
+					 errmsg("could not drive HTTP requests")));
+	}
+}
+
+/*
+ * drain_timer
+ *		Read the timer's expirations, if any, so it is no longer readable.
+ */
+static void
+drain_timer(EcsHttpBatch *batch)
+{
+	uint64		expirations;
+
+	if (read(batch->timer_fd, &expirations, sizeof(expirations)) < 0)
+		return;					/* EAGAIN: it had not expired */
+}
+
+/*
+ * socket_callback
+ *		libcurl tells which events a socket of an evented batch waits for.
+ *		It must not throw: a failure is kept and reported by drive_events.
+ */
+static int
+socket_callback(CURL *easy, curl_socket_t fd, int what, void *arg,
+				void *socketp)
+{
+	EcsHttpBatch *batch = (EcsHttpBatch *) arg;
+	struct epoll_event ev;
+
+	if (what == CURL_POLL_REMOVE)
+	{
+		(void) epoll_ctl(batch->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
+		return 0;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0) |
+		((what & CURL_POLL_OUT) ? EPOLLOUT : 0);
+	ev.data.fd = fd;
+	if (epoll_ctl(batch->epoll_fd, EPOLL_CTL_MOD, fd, &ev) != 0 &&
+		(errno != ENOENT ||
+		 epoll_ctl(batch->epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0))
+		batch->event_errno = errno;
+	return 0;
+}
+
+/*
+ * timer_callback
+ *		libcurl tells when it wants to be called for its timeouts: after
+ *		timeout_ms, or (-1) not at all.
+ */
+static int
+timer_callback(CURLM *multi, long timeout_ms, void *arg)
+{
+	EcsHttpBatch *batch = (EcsHttpBatch *) arg;
+
+	batch->curl_due = timeout_ms < 0 ? 0 :
+		GetCurrentTimestamp() + (TimestampTz) timeout_ms * 1000;
+	return 0;
 }
 
 /*
@@ -452,4 +711,26 @@ batch_cleanup(void *arg)
 	if (batch->multi)
 		curl_multi_cleanup(batch->multi);
 	batch->multi = NULL;
+	close_events(batch);
+}
+
+/*
+ * close_events
+ *		Close the epoll set and the timer of an evented batch.
+ */
+static void
+close_events(EcsHttpBatch *batch)
+{
+	if (batch->timer_fd >= 0)
+	{
+		close(batch->timer_fd);
+		ReleaseExternalFD();
+	}
+	if (batch->epoll_fd >= 0)
+	{
+		close(batch->epoll_fd);
+		ReleaseExternalFD();
+	}
+	batch->timer_fd = -1;
+	batch->epoll_fd = -1;
 }

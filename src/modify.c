@@ -127,26 +127,7 @@ ecs_modify_routine(FdwRoutine *routine)
 static int
 ecsIsForeignRelUpdatable(Relation rel)
 {
-	ForeignTable *table = GetForeignTable(RelationGetRelid(rel));
-	ForeignServer *server = GetForeignServer(table->serverid);
-	bool		updatable = false;
-	ListCell   *lc;
-
-	foreach(lc, server->options)
-	{
-		DefElem    *def = lfirst(lc);
-
-		if (strcmp(def->defname, "updatable") == 0)
-			updatable = defGetBoolean(def);
-	}
-	foreach(lc, table->options)
-	{
-		DefElem    *def = lfirst(lc);
-
-		if (strcmp(def->defname, "updatable") == 0)
-			updatable = defGetBoolean(def);
-	}
-	if (!updatable)
+	if (!ecs_option_table_bool(RelationGetRelid(rel), "updatable", false))
 		return 0;
 	switch (ecs_scan_table_resource(RelationGetRelid(rel)))
 	{

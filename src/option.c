@@ -96,6 +96,7 @@ static const EcsOption ecs_options[] = {
 	{"duration_s", ForeignServerRelationId, OPT_INT, 900, 43200, false},
 	{"external_id", ForeignServerRelationId, OPT_EXTERNAL_ID, 2, 1224, false},
 	{"policy", ForeignServerRelationId, OPT_TEXT, 1, 2048, false},
+	{"async_capable", ForeignServerRelationId, OPT_BOOL, 0, 0, false},
 
 	{"access_key_id", UserMappingRelationId, OPT_KEY_ID, 1, 128, false},
 	{"access_key_secret", UserMappingRelationId, OPT_TEXT, 0, 0, false},
@@ -115,6 +116,7 @@ static const EcsOption ecs_options[] = {
 	{"regions", ForeignTableRelationId, OPT_REGIONS, 0, 0, false},
 	{"image_owner_alias", ForeignTableRelationId, OPT_OWNER_ALIAS, 0, 0, false},
 	{"updatable", ForeignTableRelationId, OPT_BOOL, 0, 0, false},
+	{"async_capable", ForeignTableRelationId, OPT_BOOL, 0, 0, false},
 
 	{"field", AttributeRelationId, OPT_TEXT, 0, 0, false},
 	{NULL, InvalidOid, OPT_TEXT, 0, 0, false}
@@ -946,6 +948,31 @@ ecs_option_resource(List *table_options)
 			return (EcsResource) lookup_word(resource_names, defGetString(def));
 	}
 	return ECS_RESOURCE_IMAGES;
+}
+
+/*
+ * ecs_option_table_bool
+ *		A boolean option that a foreign table and its server may both have
+ *		(the table's wins), or dflt.  Read without credentials, for the
+ *		planner.
+ */
+bool
+ecs_option_table_bool(Oid foreigntableid, const char *name, bool dflt)
+{
+	ForeignTable *table = GetForeignTable(foreigntableid);
+	ForeignServer *server = GetForeignServer(table->serverid);
+	List	   *options = list_concat_copy(server->options, table->options);
+	bool		result = dflt;
+	ListCell   *lc;
+
+	foreach(lc, options)
+	{
+		DefElem    *def = lfirst(lc);
+
+		if (strcmp(def->defname, name) == 0)
+			result = defGetBoolean(def);
+	}
+	return result;
 }
 
 /*

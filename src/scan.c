@@ -29,6 +29,7 @@
 #include "access/table.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
+#include "executor/execAsync.h"
 #include "executor/executor.h"
 #include "foreign/fdwapi.h"
 #include "foreign/foreign.h"
@@ -42,6 +43,7 @@
 #include "optimizer/planmain.h"
 #include "optimizer/restrictinfo.h"
 #include "parser/parsetree.h"
+#include "storage/latch.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -162,6 +164,7 @@ typedef struct EcsPlanState
 	EcsResource resource;
 	int			natts;
 	char	  **fields;			/* API field of each column, by attnum - 1 */
+	bool		async_capable;	/* may run as an Append's async child */
 } EcsPlanState;
 
 /* How to turn one API field into one column */
@@ -194,6 +197,8 @@ typedef struct EcsScanState
 	MemoryContext cxt;			/* the listing's parent */
 	MemoryContext row_cxt;		/* reset for each row */
 	EcsFanout  *fanout;			/* NULL until the first row is asked for */
+	bool		async;			/* run by an Append's async requests */
+	bool		waiting;		/* the last row asked for is not there yet */
 	EcsFanoutStats stats;		/* of listings finished by a rescan */
 	EcsPage    *page;
 	int			row;			/* next row of page */
@@ -216,6 +221,11 @@ static void ecsEndForeignScan(ForeignScanState *node);
 static void ecsExplainForeignScan(ForeignScanState *node, ExplainState *es);
 static List *ecsImportForeignSchema(ImportForeignSchemaStmt *stmt,
 									Oid serverOid);
+static bool ecsIsForeignPathAsyncCapable(ForeignPath *path);
+static void ecsForeignAsyncRequest(AsyncRequest *areq);
+static void ecsForeignAsyncConfigureWait(AsyncRequest *areq);
+static void ecsForeignAsyncNotify(AsyncRequest *areq);
+static void produce_row(AsyncRequest *areq);
 
 static bool is_request_field(const ResourceDef *def, const char *field);
 static void init_columns(EcsScanState *state, Relation rel,
@@ -247,6 +257,10 @@ ecs_scan_routine(FdwRoutine *routine)
 	routine->EndForeignScan = ecsEndForeignScan;
 	routine->ExplainForeignScan = ecsExplainForeignScan;
 	routine->ImportForeignSchema = ecsImportForeignSchema;
+	routine->IsForeignPathAsyncCapable = ecsIsForeignPathAsyncCapable;
+	routine->ForeignAsyncRequest = ecsForeignAsyncRequest;
+	routine->ForeignAsyncConfigureWait = ecsForeignAsyncConfigureWait;
+	routine->ForeignAsyncNotify = ecsForeignAsyncNotify;
 }
 
 /*
@@ -331,6 +345,8 @@ ecsGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 	int			i;
 
 	plan->resource = ecs_scan_table_resource(foreigntableid);
+	plan->async_capable = ecs_option_table_bool(foreigntableid,
+												"async_capable", true);
 	plan->natts = tupdesc->natts;
 	plan->fields = palloc0(sizeof(char *) * Max(1, tupdesc->natts));
 	for (i = 0; i < tupdesc->natts; i++)
@@ -1033,6 +1049,7 @@ ecsIterateForeignScan(ForeignScanState *node)
 	char	  **row;
 
 	ExecClearTuple(slot);
+	state->waiting = false;
 
 	if (!state->built)
 		build_requests(state, node->ss.ps.ps_ExprContext);
@@ -1041,6 +1058,7 @@ ecsIterateForeignScan(ForeignScanState *node)
 	if (state->fanout == NULL)
 	{
 		old = MemoryContextSwitchTo(state->cxt);
+		state->spec.evented = state->async;
 		state->fanout = ecs_fanout_begin(state->config, &state->spec);
 		MemoryContextSwitchTo(old);
 	}
@@ -1048,10 +1066,19 @@ ecsIterateForeignScan(ForeignScanState *node)
 	{
 		while (state->page == NULL || state->row >= state->page->nrows)
 		{
-			state->page = ecs_fanout_next_page(state->fanout);
+			bool		done = true;
+
+			if (state->async)
+				state->page = ecs_fanout_poll_page(state->fanout, &done);
+			else
+				state->page = ecs_fanout_next_page(state->fanout);
 			state->row = 0;
 			if (state->page == NULL)
+			{
+				/* an async scan comes back when the fanout moves on */
+				state->waiting = !done;
 				return slot;
+			}
 		}
 		row = state->page->values ?
 			state->page->values + (size_t) state->row * state->spec.nfields :
@@ -1330,6 +1357,80 @@ ecsExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		if (state->config->cache_ttl_s > 0)
 			ExplainPropertyInteger("ECS Cache Hits", NULL, total.cache_hits, es);
 	}
+}
+
+/*
+ * ecsIsForeignPathAsyncCapable
+ *		Whether the scan may run as an asynchronous child of an Append (the
+ *		async_capable option), so that the listings of several foreign
+ *		tables, one per account, run at the same time.
+ */
+static bool
+ecsIsForeignPathAsyncCapable(ForeignPath *path)
+{
+	EcsPlanState *plan = (EcsPlanState *) path->path.parent->fdw_private;
+
+	return plan->async_capable;
+}
+
+/*
+ * ecsForeignAsyncRequest
+ *		The Append asks for a row: the first call starts the listing, which
+ *		then runs without blocking.
+ */
+static void
+ecsForeignAsyncRequest(AsyncRequest *areq)
+{
+	EcsScanState *state = (EcsScanState *) ((ForeignScanState *) areq->requestee)->fdw_state;
+
+	state->async = true;
+	produce_row(areq);
+}
+
+/*
+ * ecsForeignAsyncConfigureWait
+ *		Wait on the listing's one descriptor: it covers every connection of
+ *		the listing and its retry timer.
+ */
+static void
+ecsForeignAsyncConfigureWait(AsyncRequest *areq)
+{
+	EcsScanState *state = (EcsScanState *) ((ForeignScanState *) areq->requestee)->fdw_state;
+	AppendState *requestor = (AppendState *) areq->requestor;
+
+	Assert(areq->callback_pending && state->fanout != NULL);
+	AddWaitEventToSet(requestor->as_eventset, WL_SOCKET_READABLE,
+					  ecs_fanout_event_fd(state->fanout), NULL, areq);
+}
+
+/*
+ * ecsForeignAsyncNotify
+ *		The listing's descriptor is ready: take what arrived.
+ */
+static void
+ecsForeignAsyncNotify(AsyncRequest *areq)
+{
+	produce_row(areq);
+}
+
+/*
+ * produce_row
+ *		Answer an async request with the next row (the node's quals and
+ *		projection applied), the end of the scan, or "pending".
+ */
+static void
+produce_row(AsyncRequest *areq)
+{
+	PlanState  *node = areq->requestee;
+	EcsScanState *state = (EcsScanState *) ((ForeignScanState *) node)->fdw_state;
+	TupleTableSlot *slot = node->ExecProcNodeReal(node);
+
+	if (!TupIsNull(slot))
+		ExecAsyncRequestDone(areq, slot);
+	else if (state->waiting)
+		ExecAsyncRequestPending(areq);
+	else
+		ExecAsyncRequestDone(areq, NULL);
 }
 
 /*

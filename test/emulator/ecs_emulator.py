@@ -141,6 +141,27 @@ SECRETS = sorted({a.secret for a in ACCOUNTS} | {a.token for a in ACCOUNTS if a.
 DIRECTORY_ACCOUNTS = [str(9000000000000000 + n) for n in range(1, 201)]
 KNOWN_ACCOUNT_IDS = {OWNER_ID, PEER_ID, EMPTY_ID, *DIRECTORY_ACCOUNTS}
 
+
+
+def add_extra_accounts(n):
+    """Accounts 1..n beyond the fixed ones (--extra-accounts), for tests
+    and benchmarks over many accounts: account id 50000000000000NN, key
+    LTAI5tEmuAcct000000000NN, secret emu-acct-secret-00NN.  Each owns as
+    many custom images per region as the owner; none are shared.  The
+    fixed accounts and their data do not change.  Returns their ids."""
+    ids = []
+    for k in range(1, n + 1):
+        acct = Account(str(5000000000000000 + k), "LTAI5tEmuAcct%011d" % k,
+                       "emu-acct-secret-%04d" % k, "extra account %d" % k)
+        ACCOUNTS.append(acct)
+        SECRETS.append(acct.secret)
+        KNOWN_ACCOUNT_IDS.add(acct.account_id)
+        RESOURCE_GROUPS[acct.account_id] = []
+        ids.append(acct.account_id)
+    SECRETS.sort(key=len, reverse=True)
+    return ids
+
+
 SEED_START = calendar.timegm((2024, 1, 1, 0, 0, 0))
 SEED_END = calendar.timegm((2026, 10, 31, 23, 59, 59))
 ALNUM = string.ascii_lowercase + string.digits
@@ -557,9 +578,10 @@ class World:
     the rules that advance asynchronous changes.  Callers hold `lock`."""
 
     def __init__(self, seed, n_regions, per_region, create_seconds, image_quota=0, faults=None,
-                 profile="default"):
+                 profile="default", extra_accounts=()):
         self.seed = seed
         self.profile = profile
+        self.extra_accounts = list(extra_accounts)
         self.faults = faults
         self.regions = REGIONS[:n_regions]
         self.region_ids = [r[0] for r in self.regions]
@@ -630,6 +652,10 @@ class World:
 
         self._seed_resources(rng, region, OWNER_ID, owner, min(50, 3 + m // 8))
         self._seed_resources(rng, region, PEER_ID, peer, 2 + m // 16)
+        # extra accounts: their own random streams, after everything else
+        for acct in self.extra_accounts:
+            self._seed_custom(random.Random("%s/%s/%s" % (self.seed, region, acct)),
+                              region, acct, m, special=False)
 
     def _system_image(self, region, image_id, os_type, idx, arch, size, created, family):
         platform, os_name, os_name_en = OS_CATALOG[os_type][idx]
@@ -1771,16 +1797,22 @@ class Stats:
 
     def __init__(self):
         self.lock = threading.Lock()
-        self.in_flight = 0
+        self.generation = 0
         self.reset()
 
     def reset(self):
+        """Zero the counters.  Requests still in flight (a stalled one) are
+        forgotten: in_flight and max_in_flight count only requests that
+        began after the reset."""
         with self.lock:
+            self.generation += 1
+            self.in_flight = 0
             self.total = 0
             self.by_action = {}
             self.by_region = {}
             self.by_action_region = {}
             self.by_code = {}
+            self.by_account = {}
             self.faults = {}
             self.signature = {"rpc": 0, "acs3": 0}
             self.max_in_flight = self.in_flight
@@ -1797,11 +1829,19 @@ class Stats:
                 self.signature[scheme] += 1
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            return self.generation
 
-    def end(self, code=None, faults=()):
-        """`faults`: the kinds that acted on the request (a kind or a list)."""
+    def account(self, account_id):
+        """Count a request of an authenticated caller by its account."""
         with self.lock:
-            self.in_flight -= 1
+            self.by_account[account_id] = self.by_account.get(account_id, 0) + 1
+
+    def end(self, code=None, faults=(), generation=None):
+        """`faults`: the kinds that acted on the request (a kind or a list);
+        `generation`: what begin() returned."""
+        with self.lock:
+            if generation is None or generation == self.generation:
+                self.in_flight -= 1
             if code:
                 self.by_code[code] = self.by_code.get(code, 0) + 1
             for fault in [faults] if isinstance(faults, str) else faults:
@@ -1814,6 +1854,7 @@ class Stats:
                     "by_action_region": {a: dict(sorted(r.items()))
                                          for a, r in sorted(self.by_action_region.items())},
                     "by_code": dict(sorted(self.by_code.items())),
+                    "by_account": dict(sorted(self.by_account.items())),
                     "faults": dict(sorted(self.faults.items())),
                     "signature": dict(self.signature), "max_in_flight": self.max_in_flight,
                     "in_flight": self.in_flight}
@@ -3078,7 +3119,8 @@ class Emulator:
         self.args = args
         self.faults = Faults(args, args.seed)
         self.world = World(args.seed, args.regions, args.images_per_region,
-                           args.create_seconds, args.image_quota, self.faults, args.profile)
+                           args.create_seconds, args.image_quota, self.faults, args.profile,
+                           add_extra_accounts(args.extra_accounts))
         self.auth = Auth(ACCOUNTS, clock=lambda: time.time() + args.clock_offset)
         self.stats = Stats()
         self.limiter = RateLimiter(args.qps_limit)
@@ -3278,8 +3320,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         hide = (req.params.get("SecurityToken"), headers.get("x-acs-security-token"),
                 req.params.get("OIDCToken"))
         scheme = "acs3" if "authorization" in headers else ("rpc" if "Signature" in req.params else None)
-        emu.stats.begin(req.action or "-", req.region if req.region in emu.world.prefix else "",
-                        scheme)
+        generation = emu.stats.begin(req.action or "-",
+                                     req.region if req.region in emu.world.prefix else "", scheme)
         request_id = new_request_id()
         code = fault = post_fault = account = plan = None
         rewrites = []
@@ -3301,6 +3343,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 else:
                     caller = req.caller = emu.auth.authenticate(req)
                 account = caller.account_id
+                emu.stats.account(account)
                 emu.api.resolve(req)
                 plan = emu.faults.plan(req.action, req.region, account)
                 if plan.sleep_ms > emu.faults.latency_ms:
@@ -3386,7 +3429,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         finally:
             # Every fault that acted: the replacing one, the rewrites, the transport one.
             kinds = [k for k in [fault] + [r.kind for r in rewrites] + [post_fault] if k]
-            emu.stats.end(code, kinds)
+            emu.stats.end(code, kinds, generation)
             emu.write_log({"time": iso(time.time()), "method": self.command,
                            "action": req.action, "version": req.version, "region": req.region,
                            "account": account, "scheme": scheme, "status": status, "code": code,
@@ -3508,6 +3551,10 @@ def parse_args(argv):
                    help="shape of the generated data: 'default' (every region alike, every "
                         "oddity the tests need) or 'realistic' (regions of different sizes and "
                         "purposes, for the demo; --images-per-region is the largest region)")
+    p.add_argument("--extra-accounts", type=int, default=0,
+                   help="keyed accounts beyond the fixed ones, each with its own images: "
+                        "id 50000000000000NN, key LTAI5tEmuAcct000000000NN, "
+                        "secret emu-acct-secret-00NN (default 0, max 99)")
     p.add_argument("--create-seconds", type=float, default=3.0,
                    help="seconds an image creation, copy, import or export takes (default 3)")
     p.add_argument("--latency-ms", type=float, default=0, help="added latency per API request")
@@ -3547,6 +3594,8 @@ def parse_args(argv):
         p.error("--regions must be between 1 and %d" % len(REGIONS))
     if args.images_per_region < 0 or not 1 <= args.page_size_max <= 100:
         p.error("--images-per-region must be >= 0 and --page-size-max within 1..100")
+    if not 0 <= args.extra_accounts <= 99:
+        p.error("--extra-accounts must be within 0..99")
     if bool(args.tls_cert) != bool(args.tls_key):
         p.error("--tls-cert and --tls-key go together")
     for name in ("throttle_rate", "error_rate", "reset_rate"):

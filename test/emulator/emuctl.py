@@ -176,6 +176,7 @@ def main(argv=None):
     s = sub.add_parser("stats")
     s.add_argument("--action")
     s.add_argument("--region")
+    s.add_argument("--account")
     sub.add_parser("stats-json")
     sub.add_parser("stats-reset")
     s = sub.add_parser("fault")
@@ -215,7 +216,9 @@ def main(argv=None):
 
     if args.cmd == "stats":
         st = c.control("GET", "stats")
-        if args.action and args.region:
+        if args.account:
+            out = st.get("by_account", {}).get(args.account, 0)
+        elif args.action and args.region:
             out = st["by_action_region"].get(args.action, {}).get(args.region, 0)
         elif args.action:
             out = st["by_action"].get(args.action, 0)

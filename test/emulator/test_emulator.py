@@ -1284,6 +1284,39 @@ class SdkTest(unittest.TestCase):
 # Seed determinism and scale (in process)
 
 
+class ExtraAccountsTest(unittest.TestCase):
+    """--extra-accounts: more keyed accounts with images of their own; the
+    fixed accounts' data stays the same, and stats count by account."""
+
+    def test_extra_accounts(self):
+        plain = Server(TMP, "--regions", "2", "--images-per-region", "4", "--seed", "7")
+        more = Server(TMP, "--regions", "2", "--images-per-region", "4", "--seed", "7",
+                      "--extra-accounts", "3")
+        try:
+            before = plain.client.control("GET", "images")
+            after = more.client.control("GET", "images")
+            extra = [i for i in after if i["owner"].startswith("500000000000000")]
+            self.assertEqual([i for i in after if i not in extra], before)
+            self.assertEqual(len(extra), 3 * 2 * 4)
+            c = more.client
+            c.control("POST", "stats/reset")
+            signed = emuctl.sign_rpc("GET", {"Action": "DescribeImages", "Version": "2014-05-26",
+                                             "RegionId": "cn-shanghai", "ImageOwnerAlias": "self"},
+                                     "LTAI5tEmuAcct00000000003", "emu-acct-secret-0003")
+            status, _, body = c.raw("GET", "/?" + urllib.parse.urlencode(signed))
+            self.assertEqual(status, 200)
+            found = json.loads(body)["Images"]["Image"]
+            self.assertEqual(len(found), 4)
+            self.assertTrue(all(i["ImageOwnerId"] == 5000000000000003 for i in found))
+            c.call("DescribeRegions", {}, key="owner")
+            self.assertEqual(c.control("GET", "stats")["by_account"],
+                             {"1234567890123456": 1, "5000000000000003": 1})
+        finally:
+            plain.stop()
+            more.stop()
+        self.assertNotIn("emu-acct-secret", more.stderr_text)
+
+
 class SeedTest(unittest.TestCase):
     def test_same_seed_same_bytes(self):
         a = emu.World("42", 3, 8, 1.0)
