@@ -37,7 +37,7 @@ CREATE VIEW all_images AS
 
 -- the option: server and table, boolean, default on
 SELECT api_error($$ALTER SERVER acct_owner OPTIONS (ADD async_capable 'maybe')$$);
-SELECT api_error($$CREATE USER MAPPING FOR PUBLIC SERVER acct_owner OPTIONS (async_capable 'true')$$);
+SELECT state, message FROM show_error($$CREATE USER MAPPING FOR PUBLIC SERVER acct_owner OPTIONS (async_capable 'true')$$);
 
 -- the plan: each child is an Async Foreign Scan
 EXPLAIN (COSTS OFF) SELECT acct, image_id FROM all_images;
