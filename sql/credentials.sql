@@ -208,6 +208,29 @@ ALTER USER MAPPING FOR CURRENT_USER SERVER c_ram
   OPTIONS (ADD role_arn 'acs:ram::2345678901234567:role/image-admin');
 RESET ROLE;
 
+-- and a server they own (and so may alter) cannot choose the role that the
+-- instance role assumes
+GRANT USAGE ON FOREIGN DATA WRAPPER ecs_image_fdw TO regress_creds_user;
+CREATE SERVER c_owned FOREIGN DATA WRAPPER ecs_image_fdw
+  OPTIONS (endpoint :'emu_url', ca_file :'emu_ca', regions 'cn-hangzhou',
+           metadata_endpoint :'md_url', sts_endpoint :'emu_url', max_retries '0',
+           role_arn 'acs:ram::2345678901234567:role/image-admin');
+CREATE USER MAPPING FOR regress_creds_user SERVER c_owned
+  OPTIONS (credential_source 'ecs_ram_role');
+CREATE FOREIGN TABLE c_ak.owned_images (image_id text) SERVER c_owned;
+GRANT SELECT ON c_ak.owned_images TO regress_creds_user;
+ALTER SERVER c_owned OWNER TO regress_creds_user;
+SET ROLE regress_creds_user;
+SELECT state, message, detail, hint, secret_shown
+  FROM show_error('SELECT count(*) FROM c_ak.owned_images');
+RESET ROLE;
+ALTER SERVER c_owned OWNER TO CURRENT_USER;
+SET ROLE regress_creds_user;
+SELECT count(*) > 0 AS superuser_owned_server FROM c_ak.owned_images;
+RESET ROLE;
+DROP SERVER c_owned CASCADE;
+REVOKE USAGE ON FOREIGN DATA WRAPPER ecs_image_fdw FROM regress_creds_user;
+
 --
 -- oidc: AssumeRoleWithOIDC with the token file, read again at each refresh
 --

@@ -168,6 +168,7 @@ static void check_endpoint(const char *name, const char *value,
 						   bool allow_region, bool allow_metadata);
 static void check_arn(const char *name, const char *value, const char *kind);
 static void check_source_options(List *options);
+static bool has_role_option(List *options);
 static void check_regions(const char *name, const char *value);
 static int	lookup_word(const char *const *words, const char *value);
 static List *user_mapping_options(Oid userid, Oid serverid,
@@ -903,6 +904,21 @@ ecs_option_config_for_server(Oid serverid, Oid userid)
 	foreach(lc, user_mapping_options(userid, serverid, server->servername))
 		apply_option(config, lfirst(lc));
 
+	/*
+	 * The instance role and the OIDC token are the superuser's to lend: a
+	 * server that a non-superuser owns (and so may alter) must not choose
+	 * which role they assume.
+	 */
+	if (config->credential_source != ECS_SOURCE_ACCESS_KEY &&
+		has_role_option(server->options) && !superuser_arg(server->owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("the role options of server \"%s\" cannot be used with credential source \"%s\"",
+						server->servername,
+						credential_sources[config->credential_source]),
+				 errdetail("The server is owned by a role that is not a superuser."),
+				 errhint("Set the role options in the user mapping, or have a superuser own the server.")));
+
 	if (config->credential_source == ECS_SOURCE_ACCESS_KEY &&
 		(config->access_key_id == NULL || config->access_key_secret == NULL))
 		ereport(ERROR,
@@ -911,6 +927,26 @@ ecs_option_config_for_server(Oid serverid, Oid userid)
 						server->servername),
 				 errhint("Set the access_key_id and access_key_secret options of the user mapping.")));
 	return config;
+}
+
+/*
+ * has_role_option
+ *		Whether options hold any of the options that shape AssumeRole.
+ */
+static bool
+has_role_option(List *options)
+{
+	static const char *const role_options[] = {
+		"role_arn", "role_session_name", "duration_s", "external_id", "policy", NULL
+	};
+	ListCell   *lc;
+
+	foreach(lc, options)
+	{
+		if (lookup_word(role_options, ((DefElem *) lfirst(lc))->defname) >= 0)
+			return true;
+	}
+	return false;
 }
 
 /*
