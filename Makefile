@@ -15,6 +15,7 @@ OBJS = \
 	src/option.o \
 	src/page.o \
 	src/pushdown.o \
+	src/route.o \
 	src/scan.o \
 	src/sign.o
 PGFILEDESC = "ecs_image_fdw - foreign data wrapper for Alibaba Cloud ECS images"

@@ -45,6 +45,7 @@
 #define MAX_MESSAGE_LEN 400
 
 static const char *endpoint_host(const char *url_base, char **base_out);
+static void ensure_region(const EcsConfig *config, const char *region);
 static bool is_auth_code(const char *code);
 static EcsHttpRequest *build_api_call(void *arg);
 
@@ -186,7 +187,7 @@ ecs_api_build_request(const EcsConfig *config, bool oos, const char *region,
 					  const char *action, const EcsParams *params)
 {
 	EcsHttpRequest *req = palloc0(sizeof(EcsHttpRequest));
-	const char *template = oos ? config->oos_endpoint : config->endpoint;
+	const char *template;
 	const char *version = oos ? OOS_API_VERSION : ECS_API_VERSION;
 	const EcsCredentials *creds = ecs_credentials_get(config);
 	char	   *base;
@@ -201,6 +202,7 @@ ecs_api_build_request(const EcsConfig *config, bool oos, const char *region,
 	 * the host must come out as the endpoint's host with the region in it.
 	 */
 	ecs_check_region_id(region);
+	template = ecs_route_endpoint(config, oos, region);
 	host = endpoint_host(with_region(template, region), &base);
 	if (strcmp(host, with_region(endpoint_host(template, &base_template),
 								 region)) != 0)
@@ -513,6 +515,64 @@ build_api_call(void *arg)
 }
 
 /*
+ * ecs_api_batch_create
+ *		A new HTTP batch with the server's TLS, timeout and connection
+ *		settings.
+ */
+EcsHttpBatch *
+ecs_api_batch_create(const EcsConfig *config)
+{
+	EcsHttpSettings settings;
+
+	settings.ca_file = config->ca_file;
+	settings.connect_to = config->connect_to;
+	settings.connect_timeout_ms = config->connect_timeout_ms;
+	settings.request_timeout_ms = config->request_timeout_ms;
+	return ecs_http_batch_create(&settings);
+}
+
+/*
+ * ensure_region
+ *		Before a call in a region that is not known to exist (its host would
+ *		not resolve): ask DescribeRegions, and remember its answer.  A region
+ *		it does not list is an error that names those it does.
+ */
+static void
+ensure_region(const EcsConfig *config, const char *region)
+{
+	static const EcsField fields[] = {
+		{"RegionId", ECS_FIELD_SCALAR}, {"RegionEndpoint", ECS_FIELD_SCALAR}
+	};
+	EcsParams	params = {0};
+	EcsApiError err;
+	EcsPage		page;
+	char	   *body;
+
+	ecs_check_region_id(region);
+	if (ecs_route_region_known(config, region))
+		return;
+	ecs_params_add(&params, "AcceptLanguage", config->language);
+	body = ecs_api_call(config, false, ECS_BOOTSTRAP_REGION, "DescribeRegions",
+						&params, &err, NULL);
+	if (body == NULL)
+		ereport(ERROR,
+				(errcode(ecs_api_errcode(&err)),
+				 errmsg("could not list the regions of server \"%s\"",
+						config->servername),
+				 ecs_api_errdetail(&err), ecs_api_errhint(&err)));
+	if (ecs_decode_page(body, strlen(body), "Regions", "Region", "RegionId",
+						fields, 2, NULL, &page))
+		ecs_route_learn(config, page.values, page.nrows);
+	if (!ecs_route_region_known(config, region))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("region \"%s\" does not exist for server \"%s\"",
+						region, config->servername),
+				 errhint("DescribeRegions lists these: %s.",
+						 ecs_route_region_list(config))));
+}
+
+/*
  * ecs_api_call
  *		Send one API call and wait for it (see ecs_api_send).  Returns the
  *		body of the good answer, palloc'd, or NULL with *err describing the
@@ -525,6 +585,8 @@ ecs_api_call(const EcsConfig *config, bool oos, const char *region,
 {
 	ApiCallArgs args = {config, oos, region, action, params};
 
+	if (strcmp(action, "DescribeRegions") != 0)
+		ensure_region(config, region);
 	return ecs_api_send(config, build_api_call, &args, err, attempts);
 }
 
@@ -549,17 +611,13 @@ ecs_api_send(const EcsConfig *config, EcsRequestBuilder build, void *arg,
 	{
 		MemoryContext cxt = AllocSetContextCreate(caller, "ecs_image_fdw call",
 												  ALLOCSET_SMALL_SIZES);
-		EcsHttpSettings settings;
 		EcsHttpBatch *batch;
 		EcsHttpRequest *req;
 		EcsOutcome	outcome;
 		char	   *body = NULL;
 
 		MemoryContextSwitchTo(cxt);
-		settings.ca_file = config->ca_file;
-		settings.connect_timeout_ms = config->connect_timeout_ms;
-		settings.request_timeout_ms = config->request_timeout_ms;
-		batch = ecs_http_batch_create(&settings);
+		batch = ecs_api_batch_create(config);
 		req = build(arg);
 		ecs_http_batch_add(batch, req);
 		req = ecs_http_batch_wait(batch, -1);

@@ -84,8 +84,10 @@ typedef struct EcsConfig
 	char	   *servername;
 
 	/* server options */
-	char	   *endpoint;
-	char	   *oos_endpoint;
+	char	   *endpoint;		/* NULL: the official hosts (route.c) */
+	char	   *oos_endpoint;	/* NULL: the official hosts, or derived */
+	bool		network_vpc;	/* network 'vpc': the VPC hosts */
+	char	   *connect_to;		/* "host:port" every connection goes to */
 	char	   *regions;		/* "*" or a comma-separated list */
 	int			signature_version;	/* 1 or 3 */
 	int			max_concurrency;
@@ -170,6 +172,7 @@ typedef struct EcsHttpRequest
 typedef struct EcsHttpSettings
 {
 	const char *ca_file;
+	const char *connect_to;		/* "host:port" instead of each URL's, or NULL */
 	int			connect_timeout_ms;
 	int			request_timeout_ms;
 } EcsHttpSettings;
@@ -308,6 +311,7 @@ extern int	ecs_api_errcode(const EcsApiError *err);
 extern int	ecs_api_errdetail(const EcsApiError *err);
 extern int	ecs_api_errhint(const EcsApiError *err);
 extern long ecs_api_backoff_ms(int attempt);
+extern EcsHttpBatch *ecs_api_batch_create(const EcsConfig *config);
 extern char *ecs_api_call(const EcsConfig *config, bool oos,
 						  const char *region, const char *action,
 						  const EcsParams *params, EcsApiError *err,
@@ -330,6 +334,14 @@ extern EcsPage *ecs_fanout_poll_page(EcsFanout *fanout, bool *done);
 extern int	ecs_fanout_event_fd(EcsFanout *fanout);
 extern const EcsFanoutStats *ecs_fanout_stats(EcsFanout *fanout);
 extern void ecs_fanout_end(EcsFanout *fanout);
+
+/* in route.c */
+extern char *ecs_route_endpoint(const EcsConfig *config, bool oos,
+								const char *region);
+extern bool ecs_route_region_known(const EcsConfig *config,
+								   const char *region);
+extern void ecs_route_learn(const EcsConfig *config, char **pairs, int n);
+extern char *ecs_route_region_list(const EcsConfig *config);
 
 /* in pushdown.c */
 extern void ecs_pushdown_classify(EcsResource resource, Index relid,

@@ -123,7 +123,9 @@ struct EcsFanout
 /* The accounts in use, in TopMemoryContext */
 static List *accounts = NIL;
 
-static const EcsField region_id_field = {"RegionId", ECS_FIELD_SCALAR};
+static const EcsField region_fields[] = {
+	{"RegionId", ECS_FIELD_SCALAR}, {"RegionEndpoint", ECS_FIELD_SCALAR}
+};
 static const EcsField image_id_field = {"ImageId", ECS_FIELD_SCALAR};
 
 static Stream *new_stream(EcsFanout *fanout, StreamKind kind,
@@ -159,7 +161,8 @@ ecs_fanout_begin(const EcsConfig *config, const EcsListSpec *spec)
 											  ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 	EcsFanout  *fanout = palloc0(sizeof(EcsFanout));
-	EcsHttpSettings settings;
+	bool		known = true;
+	ListCell   *lc;
 
 	fanout->config = config;
 	fanout->spec = spec;
@@ -171,16 +174,16 @@ ecs_fanout_begin(const EcsConfig *config, const EcsListSpec *spec)
 	MemoryContextRegisterResetCallback(cxt, &fanout->release);
 	if (spec->limit > 0 && spec->limit < fanout->page_size)
 		fanout->page_size = (int) spec->limit;
-	settings.ca_file = config->ca_file;
-	settings.connect_timeout_ms = config->connect_timeout_ms;
-	settings.request_timeout_ms = config->request_timeout_ms;
-	fanout->batch = ecs_http_batch_create(&settings);
+	fanout->batch = ecs_api_batch_create(config);
 	if (spec->evented)
 		ecs_http_batch_set_evented(fanout->batch);
 
+	/* regions that may not exist are checked with DescribeRegions first */
+	foreach(lc, spec->regions)
+		known &= ecs_route_region_known(config, lfirst(lc));
 	if (!spec->per_region)
 		new_stream(fanout, STREAM_ROWS, ECS_BOOTSTRAP_REGION, NULL, false);
-	else if (spec->regions != NIL)
+	else if (spec->regions != NIL && known)
 		add_region_streams(fanout, spec->regions, spec->lenient);
 	else
 		new_stream(fanout, STREAM_REGIONS, ECS_BOOTSTRAP_REGION, NULL, false);
@@ -649,7 +652,7 @@ finish_work(EcsFanout *fanout, Work *work, EcsHttpRequest *req)
 		if (stream->kind == STREAM_REGIONS)
 			ok = ecs_decode_page(req->response, req->response_len,
 								 "Regions", "Region", "RegionId",
-								 &region_id_field, 1, NULL, &work->result);
+								 region_fields, 2, NULL, &work->result);
 		else if (stream->kind == STREAM_OWN_IMAGES)
 			ok = ecs_decode_page(req->response, req->response_len,
 								 "Images", "Image", "ImageId",
@@ -775,14 +778,35 @@ accept_page(EcsFanout *fanout, Work *work)
 	{
 		case STREAM_REGIONS:
 			{
+				const EcsListSpec *spec = fanout->spec;
 				List	   *regions = NIL;
+				ListCell   *lc;
 
-				for (i = 0; i < page->nrows; i++)
+				ecs_route_learn(fanout->config, page->values, page->nrows);
+				for (i = 0; spec->regions == NIL && i < page->nrows; i++)
 				{
-					if (page->values[i] != NULL)
-						regions = lappend(regions, page->values[i]);
+					if (page->values[2 * i] != NULL)
+						regions = lappend(regions, page->values[2 * i]);
 				}
-				add_region_streams(fanout, regions, fanout->spec->lenient);
+
+				/*
+				 * Regions named by the query that are not listed have no
+				 * rows; those of a regions option are a mistake.
+				 */
+				foreach(lc, spec->regions)
+				{
+					if (ecs_route_region_known(fanout->config, lfirst(lc)))
+						regions = lappend(regions, lfirst(lc));
+					else if (!spec->lenient)
+						ereport(ERROR,
+								(errcode(ERRCODE_UNDEFINED_OBJECT),
+								 errmsg("region \"%s\" does not exist for server \"%s\"",
+										(char *) lfirst(lc),
+										fanout->config->servername),
+								 errhint("DescribeRegions lists these: %s.",
+										 ecs_route_region_list(fanout->config))));
+				}
+				add_region_streams(fanout, regions, spec->lenient);
 				list_free(regions);
 				MemoryContextDelete(work->cxt);
 				break;

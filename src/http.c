@@ -81,6 +81,7 @@ struct EcsHttpBatch
 	HttpTransfer *transfers;	/* running and finished ones */
 	int			running;
 	char	   *ca_file;
+	struct curl_slist *connect_to;	/* CURLOPT_CONNECT_TO, or NULL */
 	long		connect_timeout_ms;
 	long		request_timeout_ms;
 	MemoryContextCallback cleanup;
@@ -97,6 +98,7 @@ static CURLSH *share_handle = NULL;
 static size_t write_body(char *ptr, size_t size, size_t nmemb, void *arg);
 static void free_transfer(EcsHttpBatch *batch, HttpTransfer *t);
 static void batch_cleanup(void *arg);
+static bool official_host(const char *url);
 static void collect_finished(EcsHttpBatch *batch);
 static EcsHttpRequest *hand_out(EcsHttpBatch *batch, HttpTransfer *t);
 static EcsTransportResult transport_result(CURLcode code, bool too_large);
@@ -159,7 +161,37 @@ ecs_http_batch_create(const EcsHttpSettings *settings)
 	batch->cleanup.func = batch_cleanup;
 	batch->cleanup.arg = batch;
 	MemoryContextRegisterResetCallback(CurrentMemoryContext, &batch->cleanup);
+	if (settings->connect_to)
+	{
+		/* any host and port: the URL's host stays in Host and TLS SNI */
+		char	   *rule = psprintf("::%s", settings->connect_to);
+
+		batch->connect_to = curl_slist_append(NULL, rule);
+		if (batch->connect_to == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("out of memory")));
+	}
 	return batch;
+}
+
+/*
+ * official_host
+ *		Whether the host of an https URL is under aliyuncs.com: the hosts
+ *		that the connect_to option sends elsewhere (not, say, the metadata
+ *		service's address).
+ */
+static bool
+official_host(const char *url)
+{
+	const char *host;
+	size_t		n;
+
+	if (strncmp(url, "https://", 8) != 0)
+		return false;
+	host = url + 8;
+	n = strcspn(host, ":/");
+	return n > 13 && strncmp(host + n - 13, ".aliyuncs.com", 13) == 0;
 }
 
 /*
@@ -228,6 +260,8 @@ ecs_http_batch_add(EcsHttpBatch *batch, EcsHttpRequest *req)
 	ok &= curl_easy_setopt(t->easy, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK;
 	if (batch->ca_file)
 		ok &= curl_easy_setopt(t->easy, CURLOPT_CAINFO, batch->ca_file) == CURLE_OK;
+	if (batch->connect_to && official_host(req->url))
+		ok &= curl_easy_setopt(t->easy, CURLOPT_CONNECT_TO, batch->connect_to) == CURLE_OK;
 	ok &= curl_easy_setopt(t->easy, CURLOPT_CONNECTTIMEOUT_MS,
 						   batch->connect_timeout_ms) == CURLE_OK;
 	ok &= curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS,
@@ -712,6 +746,8 @@ batch_cleanup(void *arg)
 		curl_multi_cleanup(batch->multi);
 	batch->multi = NULL;
 	close_events(batch);
+	curl_slist_free_all(batch->connect_to);
+	batch->connect_to = NULL;
 }
 
 /*

@@ -62,7 +62,9 @@ typedef enum EcsOptionType
 	OPT_SESSION_NAME,			/* 2-64 of letters, digits and . @ - _ */
 	OPT_EXTERNAL_ID,			/* 2-1224 of letters, digits and _+=,.@:/- */
 	OPT_STS_ENDPOINT,			/* an https URL without {region} */
-	OPT_METADATA_ENDPOINT		/* also http to the metadata address */
+	OPT_METADATA_ENDPOINT,		/* also http to the metadata address */
+	OPT_NETWORK,				/* public or vpc */
+	OPT_CONNECT_TO				/* a loopback host:port */
 } EcsOptionType;
 
 typedef struct EcsOption
@@ -97,6 +99,8 @@ static const EcsOption ecs_options[] = {
 	{"external_id", ForeignServerRelationId, OPT_EXTERNAL_ID, 2, 1224, false},
 	{"policy", ForeignServerRelationId, OPT_TEXT, 1, 2048, false},
 	{"async_capable", ForeignServerRelationId, OPT_BOOL, 0, 0, false},
+	{"network", ForeignServerRelationId, OPT_NETWORK, 0, 0, false},
+	{"connect_to", ForeignServerRelationId, OPT_CONNECT_TO, 0, 0, true},
 
 	{"access_key_id", UserMappingRelationId, OPT_KEY_ID, 1, 128, false},
 	{"access_key_secret", UserMappingRelationId, OPT_TEXT, 0, 0, false},
@@ -156,6 +160,7 @@ static const struct
 #define NAME_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 /* the metadata service's address, the only plain http host besides loopback */
 #define METADATA_ADDRESS "100.100.100.200"
+static const char *const networks[] = {"public", "vpc", NULL};
 
 static const EcsOption *find_option(const char *name, Oid context);
 static bool option_exists(const char *name);
@@ -169,6 +174,8 @@ static void check_endpoint(const char *name, const char *value,
 static void check_arn(const char *name, const char *value, const char *kind);
 static void check_source_options(List *options);
 static bool has_role_option(List *options);
+static bool loopback_host(char *hostport, char **port);
+static void check_connect_to(const char *name, const char *value);
 static void check_regions(const char *name, const char *value);
 static int	lookup_word(const char *const *words, const char *value);
 static List *user_mapping_options(Oid userid, Oid serverid,
@@ -446,6 +453,13 @@ check_option_value(const EcsOption *opt, DefElem *def)
 			check_choice(opt, value, lookup_word(languages, value) >= 0,
 						 "\"en-US\", \"zh-CN\" and \"ja\"");
 			break;
+		case OPT_NETWORK:
+			check_choice(opt, value, lookup_word(networks, value) >= 0,
+						 "\"public\" and \"vpc\"");
+			break;
+		case OPT_CONNECT_TO:
+			check_connect_to(opt->name, value);
+			break;
 		case OPT_OWNER_ALIAS:
 			if (strcmp(value, "all") != 0)
 			{
@@ -590,25 +604,10 @@ check_endpoint(const char *name, const char *value, bool allow_region,
 	if (is_http)
 	{
 		char	   *hostport = pnstrdup(host, end - host);
-		char	   *colon;
+		bool		metadata = allow_metadata &&
+			strcmp(hostport, METADATA_ADDRESS) == 0;
 
-		struct in_addr addr;
-
-		if (hostport[0] == '[')
-		{
-			/* [address] or [address]:port */
-			if ((colon = strchr(hostport, ']')) != NULL &&
-				(colon[1] == '\0' || colon[1] == ':'))
-				colon[1] = '\0';
-		}
-		else if ((colon = strrchr(hostport, ':')) != NULL)
-			*colon = '\0';
-		/* 127.0.0.0/8 as an address (not a name such as 127.example.com) */
-		if (!(inet_pton(AF_INET, hostport, &addr) == 1 &&
-			  (ntohl(addr.s_addr) >> 24) == 127) &&
-			strcmp(hostport, "localhost") != 0 &&
-			strcmp(hostport, "[::1]") != 0 &&
-			!(allow_metadata && strcmp(hostport, METADATA_ADDRESS) == 0))
+		if (!metadata && !loopback_host(hostport, NULL))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("invalid value for option \"%s\": \"%s\"",
@@ -618,6 +617,59 @@ check_endpoint(const char *name, const char *value, bool allow_region,
 							 METADATA_ADDRESS) :
 					 errhint("Plain http:// is allowed only to a loopback host; use https://.")));
 	}
+}
+
+/*
+ * loopback_host
+ *		Whether hostport (host[:port], modified) names a loopback host: an
+ *		address in 127.0.0.0/8 (not a name such as 127.example.com), [::1]
+ *		or localhost.  *port, if not NULL, receives the port part or NULL.
+ */
+static bool
+loopback_host(char *hostport, char **port)
+{
+	char	   *colon = NULL;
+	struct in_addr addr;
+
+	if (hostport[0] == '[')
+	{
+		/* [address] or [address]:port */
+		if ((colon = strchr(hostport, ']')) != NULL &&
+			(colon[1] == '\0' || colon[1] == ':'))
+			colon++;
+		else
+			colon = NULL;
+	}
+	else
+		colon = strrchr(hostport, ':');
+	if (port)
+		*port = (colon && *colon == ':') ? colon + 1 : NULL;
+	if (colon)
+		*colon = '\0';
+	return (inet_pton(AF_INET, hostport, &addr) == 1 &&
+			(ntohl(addr.s_addr) >> 24) == 127) ||
+		strcmp(hostport, "localhost") == 0 ||
+		strcmp(hostport, "[::1]") == 0;
+}
+
+/*
+ * check_connect_to
+ *		A loopback host and a port: where every connection goes instead of
+ *		the URL's host, which the requests keep (Host header, TLS name).
+ */
+static void
+check_connect_to(const char *name, const char *value)
+{
+	char	   *port;
+	int			n;
+
+	if (!loopback_host(pstrdup(value), &port) || port == NULL ||
+		strspn(port, "0123456789") != strlen(port) ||
+		!parse_int(port, &n, 0, NULL) || n < 1 || n > 65535)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for option \"%s\": \"%s\"", name, value),
+				 errhint("Use the form host:port with a loopback host (127.0.0.1, [::1] or localhost).")));
 }
 
 /*
@@ -832,6 +884,10 @@ apply_option(EcsConfig *config, DefElem *def)
 		config->updatable = defGetBoolean(def);
 	else if (strcmp(name, "language") == 0)
 		config->language = value;
+	else if (strcmp(name, "network") == 0)
+		config->network_vpc = strcmp(value, "vpc") == 0;
+	else if (strcmp(name, "connect_to") == 0)
+		config->connect_to = value;
 	else if (strcmp(name, "access_key_id") == 0)
 		config->access_key_id = value;
 	else if (strcmp(name, "access_key_secret") == 0)
@@ -880,8 +936,6 @@ ecs_option_config_for_server(Oid serverid, Oid userid)
 
 	config->serverid = serverid;
 	config->servername = server->servername;
-	config->endpoint = "https://ecs.{region}.aliyuncs.com";
-	config->oos_endpoint = "https://oos.{region}.aliyuncs.com";
 	config->regions = "*";
 	config->signature_version = 3;
 	config->max_concurrency = 16;

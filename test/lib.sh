@@ -14,9 +14,9 @@
 #                         trees that build side by side)
 #   ecs_workdir           a throw-away directory in $WORK, removed on exit
 #   ecs_start_emulator    the ECS emulator over HTTPS with a fresh test CA;
-#                         sets EMU_URL, EMU_CA, EMU_PID, EMU_METADATA_URL,
-#                         EMU_OIDC_TOKEN_FILE and the EMU_*_SECRET test keys
-#                         (arguments go to it)
+#                         sets EMU_URL, EMU_CONNECT, EMU_CA, EMU_PID,
+#                         EMU_METADATA_URL, EMU_OIDC_TOKEN_FILE and the
+#                         EMU_*_SECRET test keys (arguments go to it)
 #   ecs_start_postgres    a throw-away cluster run by the postgres user;
 #                         sets PGHOST, PGPORT, PGUSER, PGDATABASE
 #
@@ -177,11 +177,15 @@ ecs_start_emulator() {
 	done
 	[ -s "$WORK/emulator.port" ] || ecs_die "the emulator did not start in time"
 	EMU_PORT=$(cat "$WORK/emulator.port")
-	export EMU_URL="https://127.0.0.1:$EMU_PORT" EMU_CA="$WORK/tls/ca.pem" EMU_PORT
 	# the instance metadata service (plain http, as on an instance) and where
 	# tests put an OIDC token (emuctl.py oidc-token --out)
 	export EMU_METADATA_URL="http://127.0.0.1:$(cat "$WORK/metadata.port")" \
 		EMU_OIDC_TOKEN_FILE="$WORK/oidc/token"
+	# EMU_URL: the emulator's own address (control endpoints, single-host
+	# servers); EMU_CONNECT: the connect_to option of servers that use the
+	# official host names (the test CA's certificate covers them)
+	export EMU_URL="https://127.0.0.1:$EMU_PORT" EMU_CA="$WORK/tls/ca.pem" EMU_PORT \
+		EMU_CONNECT="127.0.0.1:$EMU_PORT"
 	# the emulator's fixed test keys (its README), for the SQL tests to read
 	# with \getenv, so that no secret is written in a test or its output
 	export EMU_OWNER_SECRET=emu-owner-secret-0001 EMU_PEER_SECRET=emu-peer-secret-0002 \

@@ -105,6 +105,41 @@ def region_endpoint(region):
     return ENDPOINT_EXCEPTIONS.get(region, "ecs.%s.aliyuncs.com" % region)
 
 
+def served_by(host):
+    """What an official host serves: (product, regions), regions None for
+    every region (the central ecs.aliyuncs.com); None for any other host (an
+    address, the single-host setup of most tests, or another product)."""
+    name = host.lower()
+    if not name.startswith("["):
+        name = name.rsplit(":", 1)[0]
+    if not name.endswith(".aliyuncs.com"):
+        return None
+    label = name[:-len(".aliyuncs.com")]
+    if label == "ecs":
+        return "ecs", None
+    shared = {r for r, h in ENDPOINT_EXCEPTIONS.items() if h == name}
+    if shared:
+        return "ecs", shared
+    m = re.fullmatch(r"(ecs|oos)(?:-vpc)?\.([a-z0-9-]+)", label)
+    if m:
+        return m.group(1), {m.group(2)}
+    return None
+
+
+def check_host(host, version, region):
+    """Refuse a request whose Host does not serve its product and RegionId.
+    The cloud would answer it wrongly (another region's images, or none:
+    aliyun-cli issue 179); the emulator fails it loudly instead."""
+    served = served_by(host or "")
+    if served is None:
+        return
+    product = "oos" if version == OOS_VERSION else "ecs"
+    if served[0] != product or (region and served[1] is not None and region not in served[1]):
+        raise ApiError(400, "IncorrectHost",
+                       "The host %s does not serve %s requests for region %s." %
+                       (host, product.upper(), region or "(none)"))
+
+
 class Account:
     """An access key and the account it belongs to."""
 
@@ -1813,13 +1848,15 @@ class Stats:
             self.by_action_region = {}
             self.by_code = {}
             self.by_account = {}
+            self.by_host = {}
             self.faults = {}
             self.signature = {"rpc": 0, "acs3": 0}
             self.max_in_flight = self.in_flight
 
-    def begin(self, action, region, scheme):
+    def begin(self, action, region, scheme, host=""):
         with self.lock:
             self.total += 1
+            self.by_host[host] = self.by_host.get(host, 0) + 1
             self.by_action[action] = self.by_action.get(action, 0) + 1
             if region:
                 self.by_region[region] = self.by_region.get(region, 0) + 1
@@ -1855,6 +1892,7 @@ class Stats:
                                          for a, r in sorted(self.by_action_region.items())},
                     "by_code": dict(sorted(self.by_code.items())),
                     "by_account": dict(sorted(self.by_account.items())),
+                    "by_host": dict(sorted(self.by_host.items())),
                     "faults": dict(sorted(self.faults.items())),
                     "signature": dict(self.signature), "max_in_flight": self.max_in_flight,
                     "in_flight": self.in_flight}
@@ -3321,7 +3359,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 req.params.get("OIDCToken"))
         scheme = "acs3" if "authorization" in headers else ("rpc" if "Signature" in req.params else None)
         generation = emu.stats.begin(req.action or "-",
-                                     req.region if req.region in emu.world.prefix else "", scheme)
+                                     req.region if req.region in emu.world.prefix else "", scheme,
+                                     headers.get("host", "").lower())
         request_id = new_request_id()
         code = fault = post_fault = account = plan = None
         rewrites = []
@@ -3345,6 +3384,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 account = caller.account_id
                 emu.stats.account(account)
                 emu.api.resolve(req)
+                check_host(headers.get("host"), req.version, req.region)
                 plan = emu.faults.plan(req.action, req.region, account)
                 if plan.sleep_ms > emu.faults.latency_ms:
                     time.sleep((plan.sleep_ms - emu.faults.latency_ms) / 1000.0)

@@ -6,6 +6,7 @@ Environment: EMU_URL (e.g. https://127.0.0.1:PORT) and EMU_CA (the test CA
 file; needed for https).  Output is terse and deterministic.
 
   emuctl.py stats [--action A] [--region R]   one integer: requests counted
+  emuctl.py stats --hosts                     "host count" lines, sorted by host
   emuctl.py stats-json                        the whole stats document
   emuctl.py stats-reset                       zero the counters
   emuctl.py fault JSON                        add a fault rule
@@ -137,8 +138,10 @@ class Client:
             raise SystemExit("emuctl: %s" % answer.get("error", answer))
         return answer
 
-    def call(self, action, params=None, key="owner", sig=3, method="POST", form=False):
-        """A signed API call; returns (status, answer dict)."""
+    def call(self, action, params=None, key="owner", sig=3, method="POST", form=False,
+             host=None):
+        """A signed API call; returns (status, answer dict).  host: another
+        Host header (e.g. an official host name) than the emulator's address."""
         key_id, secret, token = KEYS[key]
         params = {k: str(v) for k, v in (params or {}).items()}
         version = "2019-06-01" if action in OOS_ACTIONS else \
@@ -158,11 +161,13 @@ class Client:
             if form:
                 query, ctype = {}, "application/x-www-form-urlencoded"
                 body = "&".join("%s=%s" % (pct(k), pct(v)) for k, v in sorted(params.items())).encode()
-            headers = sign_acs3(method, self.host, action, version, query, body, key_id,
+            headers = sign_acs3(method, host or self.host, action, version, query, body, key_id,
                                 secret, token, ctype)
             headers.pop("host")
             path = "/" + ("?" + "&".join("%s=%s" % (pct(k), pct(v))
                                           for k, v in sorted(query.items())) if query else "")
+        if host:
+            headers["Host"] = host
         status, _, data = self.raw(method, path, body, headers)
         try:
             return status, json.loads(data)
@@ -174,6 +179,8 @@ def main(argv=None):
     p = argparse.ArgumentParser(prog="emuctl.py", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("stats")
+    s.add_argument("--hosts", action="store_true",
+                   help="one line per Host header: the host and its requests")
     s.add_argument("--action")
     s.add_argument("--region")
     s.add_argument("--account")
@@ -214,7 +221,9 @@ def main(argv=None):
     c = Client()
     out = None
 
-    if args.cmd == "stats":
+    if args.cmd == "stats" and args.hosts:
+        out = "\n".join("%s %d" % (h, n) for h, n in c.control("GET", "stats")["by_host"].items())
+    elif args.cmd == "stats":
         st = c.control("GET", "stats")
         if args.account:
             out = st.get("by_account", {}).get(args.account, 0)

@@ -1,9 +1,12 @@
 #!/bin/sh
 # make_test_ca.sh DIR -- create a throwaway test CA and a server certificate
 # for the ECS emulator: DIR/ca.pem, DIR/ca.key, DIR/server.pem, DIR/server.key.
-# EC P-256, valid 30 days, server SAN IP:127.0.0.1, IP:::1 only: the name
-# "localhost" is left out on purpose, so that tests can reach the emulator
-# under a host name its certificate does not cover.
+# EC P-256, valid 30 days, server SAN IP:127.0.0.1, IP:::1 and the official
+# host names of the emulator's regions (*.aliyuncs.com: ecs.aliyuncs.com,
+# ecs-cn-hangzhou.aliyuncs.com, ...; *.<region>.aliyuncs.com: ecs., ecs-vpc.,
+# oos., oos-vpc.<region>), which tests reach through the connect_to option:
+# the name "localhost" is left out on purpose, so that tests can reach the
+# emulator under a host name its certificate does not cover.
 # Idempotent: existing files are kept while they verify and stay valid for
 # at least another day.  Quiet unless something fails.
 set -eu
@@ -13,7 +16,8 @@ mkdir -p "$dir"
 if [ -s "$dir/ca.pem" ] && [ -s "$dir/ca.key" ] && [ -s "$dir/server.pem" ] && [ -s "$dir/server.key" ] &&
    openssl x509 -in "$dir/server.pem" -noout -checkend 86400 >/dev/null 2>&1 &&
    openssl x509 -in "$dir/ca.pem" -noout -checkend 86400 >/dev/null 2>&1 &&
-   openssl verify -CAfile "$dir/ca.pem" "$dir/server.pem" >/dev/null 2>&1; then
+   openssl verify -CAfile "$dir/ca.pem" "$dir/server.pem" >/dev/null 2>&1 &&
+   openssl x509 -in "$dir/server.pem" -noout -text 2>/dev/null | grep -q 'DNS:\*\.aliyuncs\.com'; then
     exit 0
 fi
 
@@ -29,8 +33,13 @@ openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
     -keyout "$tmp/server.key" -out "$tmp/server.csr" -subj "/CN=ECS emulator" \
     >"$log" 2>&1 || fail "could not create the server key"
-cat >"$tmp/server.ext" <<'EXT'
-subjectAltName=IP:127.0.0.1,IP:::1
+# the region ids of the emulator (ecs_emulator.REGIONS)
+here=$(cd "$(dirname "$0")" && pwd)
+names=$(python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import ecs_emulator
+print(",".join("DNS:*.%s.aliyuncs.com" % r[0] for r in ecs_emulator.REGIONS))' "$here") ||
+    fail "could not read the emulator's regions"
+cat >"$tmp/server.ext" <<EXT
+subjectAltName=IP:127.0.0.1,IP:::1,DNS:*.aliyuncs.com,$names
 basicConstraints=CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=serverAuth

@@ -483,6 +483,35 @@ class DescribeImagesTest(ApiTestCase):
         self.assertError(call("DescribeImages", {"RegionId": "cn-hangzhou", "ImageOwnerAlias": "mine"}),
                          "InvalidImageOwnerAlias.ValueNotSupported", 400)
 
+    def test_host_must_serve_the_region(self):
+        def status(host, action="DescribeImages", region="cn-beijing", sig=3):
+            params = {"RegionId": region} if region else {}
+            answer = call(action, params, host=host, sig=sig)
+            return answer[0] if answer[0] == 200 else answer[1]["Code"]
+        for host in ("ecs.cn-beijing.aliyuncs.com", "ecs-vpc.cn-beijing.aliyuncs.com",
+                     "ecs.aliyuncs.com", "127.0.0.1:%d" % SERVER.port):
+            self.assertEqual(status(host), 200, host)
+            self.assertEqual(status(host, sig=1), 200, host)
+        self.assertEqual(status("ecs-cn-hangzhou.aliyuncs.com", region="cn-hangzhou"), 200)
+        self.assertEqual(status("ecs.cn-hangzhou.aliyuncs.com", region="cn-hangzhou"), 200)
+        for host in ("ecs.cn-shanghai.aliyuncs.com", "ecs-cn-hangzhou.aliyuncs.com",
+                     "oos.cn-beijing.aliyuncs.com"):
+            self.assertEqual(status(host), "IncorrectHost", host)
+            self.assertEqual(status(host, sig=1), "IncorrectHost", host)
+        # DescribeRegions names no region: any ECS host serves it
+        self.assertEqual(status("ecs.cn-shanghai.aliyuncs.com", "DescribeRegions", None), 200)
+        self.assertEqual(status("oos.cn-beijing.aliyuncs.com", "ListExecutions"), 200)
+        self.assertEqual(status("ecs.cn-beijing.aliyuncs.com", "ListExecutions"), "IncorrectHost")
+        self.assertEqual(status("oos-vpc.cn-shanghai.aliyuncs.com", "ListExecutions"), "IncorrectHost")
+
+    def test_certificate_names_every_region(self):
+        text = subprocess.run(["openssl", "x509", "-in", os.path.join(TMP, "server.pem"), "-noout",
+                               "-text"], capture_output=True, text=True, check=True).stdout
+        for region, _, _ in emu.REGIONS:
+            self.assertIn("DNS:*.%s.aliyuncs.com" % region, text)
+        self.assertIn("DNS:*.aliyuncs.com", text)
+        self.assertNotIn("localhost", text)
+
     def test_region_languages(self):
         names = {lang: {r["RegionId"]: r["LocalName"] for r in
                         ok("DescribeRegions", dict({"AcceptLanguage": lang} if lang else {}))
