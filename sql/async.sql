@@ -5,6 +5,7 @@
 -- child fails, naming its server and region, and can be cancelled
 --
 \getenv emu_url EMU_URL
+\getenv emu_connect EMU_CONNECT
 \getenv emu_ca EMU_CA
 \getenv owner_secret EMU_OWNER_SECRET
 \getenv peer_secret EMU_PEER_SECRET
@@ -13,10 +14,10 @@
 -- one server per account; max_concurrency 1, so that requests in flight
 -- at once can only come from different children
 CREATE SERVER acct_owner FOREIGN DATA WRAPPER ecs_image_fdw
-  OPTIONS (endpoint :'emu_url', ca_file :'emu_ca', max_concurrency '1',
+  OPTIONS (connect_to :'emu_connect', ca_file :'emu_ca', max_concurrency '1',
            page_size '5');
 CREATE SERVER acct_peer FOREIGN DATA WRAPPER ecs_image_fdw
-  OPTIONS (endpoint :'emu_url', ca_file :'emu_ca', max_concurrency '1',
+  OPTIONS (connect_to :'emu_connect', ca_file :'emu_ca', max_concurrency '1',
            page_size '5');
 SET log_statement = 'none';   -- keys stay out of the server log
 CREATE USER MAPPING FOR CURRENT_USER SERVER acct_owner

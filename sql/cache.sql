@@ -3,12 +3,13 @@
 -- the cache can be cleared, expires, and follows option changes
 --
 \getenv emu_url EMU_URL
+\getenv emu_connect EMU_CONNECT
 \getenv emu_ca EMU_CA
 \getenv owner_secret EMU_OWNER_SECRET
 \! python3 test/emulator/emuctl.py faults-clear
 
 CREATE SERVER emu_cached FOREIGN DATA WRAPPER ecs_image_fdw
-  OPTIONS (endpoint :'emu_url', ca_file :'emu_ca', cache_ttl_s '300');
+  OPTIONS (connect_to :'emu_connect', ca_file :'emu_ca', cache_ttl_s '300');
 SET log_statement = 'none';   -- keys stay out of the server log
 CREATE USER MAPPING FOR CURRENT_USER SERVER emu_cached
   OPTIONS (access_key_id 'LTAI5tEmuOwner0000000001',

@@ -6,12 +6,13 @@
 -- an hour); test/cancel/run.sh measures the real latency.
 --
 \getenv emu_url EMU_URL
+\getenv emu_connect EMU_CONNECT
 \getenv emu_ca EMU_CA
 \getenv owner_secret EMU_OWNER_SECRET
 \! python3 test/emulator/emuctl.py reset
 
 CREATE SERVER slow FOREIGN DATA WRAPPER ecs_image_fdw
-  OPTIONS (endpoint :'emu_url', ca_file :'emu_ca', regions 'cn-hangzhou',
+  OPTIONS (connect_to :'emu_connect', ca_file :'emu_ca', regions 'cn-hangzhou',
            max_retries '20', request_timeout_ms '120000');
 SET log_statement = 'none';   -- keys stay out of the server log
 CREATE USER MAPPING FOR CURRENT_USER SERVER slow

@@ -6,6 +6,7 @@
 -- scan, and each failed step as a clear ERROR
 --
 \getenv emu_url EMU_URL
+\getenv emu_connect EMU_CONNECT
 \getenv emu_ca EMU_CA
 \getenv md_url EMU_METADATA_URL
 \getenv token_file EMU_OIDC_TOKEN_FILE
@@ -85,7 +86,7 @@ DROP SERVER c_opts CASCADE;
 -- ecs_ram_role: the instance's RAM role (hardened metadata service only)
 --
 CREATE SERVER c_ram FOREIGN DATA WRAPPER ecs_image_fdw
-  OPTIONS (endpoint :'emu_url', ca_file :'emu_ca', regions 'cn-hangzhou',
+  OPTIONS (connect_to :'emu_connect', ca_file :'emu_ca', regions 'cn-hangzhou',
            metadata_endpoint :'md_url', max_retries '0');
 CREATE USER MAPPING FOR CURRENT_USER SERVER c_ram
   OPTIONS (credential_source 'ecs_ram_role');
@@ -126,7 +127,7 @@ ALTER SERVER c_ram OPTIONS (SET metadata_endpoint :'md_url');
 -- role_arn: AssumeRole on top of the instance role, into a second account
 --
 CREATE SERVER c_audit FOREIGN DATA WRAPPER ecs_image_fdw
-  OPTIONS (endpoint :'emu_url', ca_file :'emu_ca', regions 'cn-hangzhou',
+  OPTIONS (connect_to :'emu_connect', ca_file :'emu_ca', regions 'cn-hangzhou',
            metadata_endpoint :'md_url', sts_endpoint :'emu_url', max_retries '0',
            role_arn 'acs:ram::2345678901234567:role/image-auditor',
            external_id 'emu-audit-2026', role_session_name 'auditor');
@@ -171,7 +172,7 @@ SELECT state, message, detail, secret_shown
 -- role_arn on an access key mapping, set by the mapping's owner
 CREATE ROLE regress_creds_user;
 CREATE SERVER c_ak FOREIGN DATA WRAPPER ecs_image_fdw
-  OPTIONS (endpoint :'emu_url', ca_file :'emu_ca', regions 'cn-hangzhou',
+  OPTIONS (connect_to :'emu_connect', ca_file :'emu_ca', regions 'cn-hangzhou',
            sts_endpoint :'emu_url', max_retries '0');
 GRANT USAGE ON FOREIGN SERVER c_ak TO regress_creds_user;
 GRANT USAGE ON FOREIGN SERVER c_ram TO regress_creds_user;
@@ -236,7 +237,7 @@ REVOKE USAGE ON FOREIGN DATA WRAPPER ecs_image_fdw FROM regress_creds_user;
 --
 \! python3 test/emulator/emuctl.py oidc-token --out "$EMU_OIDC_TOKEN_FILE"
 CREATE SERVER c_oidc FOREIGN DATA WRAPPER ecs_image_fdw
-  OPTIONS (endpoint :'emu_url', ca_file :'emu_ca', regions 'cn-hangzhou',
+  OPTIONS (connect_to :'emu_connect', ca_file :'emu_ca', regions 'cn-hangzhou',
            sts_endpoint :'emu_url', max_retries '0');
 CREATE USER MAPPING FOR CURRENT_USER SERVER c_oidc
   OPTIONS (credential_source 'oidc',

@@ -4,6 +4,7 @@
 -- complete or fails, never partial
 --
 \getenv emu_url EMU_URL
+\getenv emu_connect EMU_CONNECT
 \getenv emu_ca EMU_CA
 \getenv noperm_secret EMU_NOPERM_SECRET
 \getenv owner_secret EMU_OWNER_SECRET
@@ -11,7 +12,7 @@
 \! python3 test/emulator/emuctl.py faults-clear
 
 CREATE SERVER bad FOREIGN DATA WRAPPER ecs_image_fdw
-  OPTIONS (endpoint :'emu_url', ca_file :'emu_ca', regions 'cn-hangzhou',
+  OPTIONS (connect_to :'emu_connect', ca_file :'emu_ca', regions 'cn-hangzhou',
            max_retries '1');
 CREATE FOREIGN TABLE bad_images (region_id text, image_id text)
   SERVER bad OPTIONS (resource 'images');
@@ -63,9 +64,9 @@ SELECT * FROM show_error('SELECT count(*) FROM bad_images');
 ALTER FOREIGN TABLE bad_images OPTIONS (DROP regions);
 
 -- an unreachable endpoint (nothing listens on port 1)
-ALTER SERVER bad OPTIONS (SET endpoint 'https://127.0.0.1:1');
+ALTER SERVER bad OPTIONS (DROP connect_to, ADD endpoint 'https://127.0.0.1:1');
 SELECT * FROM show_error('SELECT count(*) FROM bad_images');
-ALTER SERVER bad OPTIONS (SET endpoint :'emu_url');
+ALTER SERVER bad OPTIONS (DROP endpoint, ADD connect_to :'emu_connect');
 
 -- TLS verification is always on: the system store does not know the test CA
 ALTER SERVER bad OPTIONS (DROP ca_file);

@@ -5,13 +5,14 @@
 -- ANALYZE shows the N retries; a persistent fault is an ERROR (see errors)
 --
 \getenv emu_url EMU_URL
+\getenv emu_connect EMU_CONNECT
 \getenv emu_ca EMU_CA
 \getenv owner_secret EMU_OWNER_SECRET
 \! python3 test/emulator/emuctl.py reset
 
 -- small pages, so that every region takes several requests
 CREATE SERVER flaky FOREIGN DATA WRAPPER ecs_image_fdw
-  OPTIONS (endpoint :'emu_url', ca_file :'emu_ca', page_size '5',
+  OPTIONS (connect_to :'emu_connect', ca_file :'emu_ca', page_size '5',
            max_retries '4', request_timeout_ms '1000');
 SET log_statement = 'none';   -- keys stay out of the server log
 CREATE USER MAPPING FOR CURRENT_USER SERVER flaky

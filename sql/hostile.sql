@@ -5,12 +5,13 @@
 -- never a partial or wrong answer
 --
 \getenv emu_url EMU_URL
+\getenv emu_connect EMU_CONNECT
 \getenv emu_ca EMU_CA
 \getenv owner_secret EMU_OWNER_SECRET
 \! python3 test/emulator/emuctl.py reset
 
 CREATE SERVER hostile FOREIGN DATA WRAPPER ecs_image_fdw
-  OPTIONS (endpoint :'emu_url', oos_endpoint :'emu_url', ca_file :'emu_ca',
+  OPTIONS (connect_to :'emu_connect', ca_file :'emu_ca',
            regions 'cn-hangzhou', max_retries '1', page_size '5');
 SET log_statement = 'none';   -- keys stay out of the server log
 CREATE USER MAPPING FOR CURRENT_USER SERVER hostile

@@ -3,6 +3,7 @@
 -- argument checks, the API's rules, idempotency, waits and privileges
 --
 \getenv emu_url EMU_URL
+\getenv emu_connect EMU_CONNECT
 \getenv emu_ca EMU_CA
 \getenv peer_secret EMU_PEER_SECRET
 \! python3 test/emulator/emuctl.py faults-clear
@@ -96,7 +97,7 @@ SELECT ecs_share_image('cn-hangzhou', :'from_instance', ARRAY['2345678901234567'
 SELECT account_id FROM ecs.image_share_permissions
  WHERE region_id = 'cn-hangzhou' AND image_id = :'from_instance' ORDER BY 1;
 CREATE SERVER emu_peer FOREIGN DATA WRAPPER ecs_image_fdw
-  OPTIONS (endpoint :'emu_url', ca_file :'emu_ca');
+  OPTIONS (connect_to :'emu_connect', ca_file :'emu_ca');
 SET log_statement = 'none';   -- keys stay out of the server log
 CREATE USER MAPPING FOR CURRENT_USER SERVER emu_peer
   OPTIONS (access_key_id 'LTAI5tEmuPeer00000000002',

@@ -2,6 +2,7 @@
 -- realapi: what the real API does that the emulator once did not (issue 13)
 --
 \getenv emu_url EMU_URL
+\getenv emu_connect EMU_CONNECT
 \getenv emu_ca EMU_CA
 \getenv owner_secret EMU_OWNER_SECRET
 
@@ -49,7 +50,7 @@ SELECT count(*) = (SELECT count(*) FROM truth WHERE doc->>'OSType' = 'linux') AS
 -- 3. DescribeRegions answers in English by default, or in the server's language
 SELECT region_id, local_name FROM ecs.regions ORDER BY region_id;
 CREATE SERVER emu_zh FOREIGN DATA WRAPPER ecs_image_fdw
-  OPTIONS (endpoint :'emu_url', ca_file :'emu_ca', language 'zh-CN');
+  OPTIONS (connect_to :'emu_connect', ca_file :'emu_ca', language 'zh-CN');
 SET log_statement = 'none';
 CREATE USER MAPPING FOR CURRENT_USER SERVER emu_zh
   OPTIONS (access_key_id 'LTAI5tEmuOwner0000000001', access_key_secret :'owner_secret');

@@ -3,6 +3,7 @@
 -- every status, exactly as the emulator holds them
 --
 \getenv emu_url EMU_URL
+\getenv emu_connect EMU_CONNECT
 \getenv emu_ca EMU_CA
 \getenv peer_secret EMU_PEER_SECRET
 \getenv sts_secret EMU_STS_SECRET
@@ -115,7 +116,7 @@ SELECT * FROM ecs.regions ORDER BY region_id;
 
 -- the same answer with small pages, the RPC signature and an STS key
 CREATE SERVER emu_small FOREIGN DATA WRAPPER ecs_image_fdw
-  OPTIONS (endpoint :'emu_url', ca_file :'emu_ca', page_size '5',
+  OPTIONS (connect_to :'emu_connect', ca_file :'emu_ca', page_size '5',
            signature_version '1', max_concurrency '2');
 SET log_statement = 'none';   -- keys stay out of the server log
 CREATE USER MAPPING FOR CURRENT_USER SERVER emu_small
@@ -140,7 +141,7 @@ DROP SERVER emu_small CASCADE;
 
 -- a second account sees the owner's images shared with it as "others"
 CREATE SERVER emu_peer FOREIGN DATA WRAPPER ecs_image_fdw
-  OPTIONS (endpoint :'emu_url', ca_file :'emu_ca');
+  OPTIONS (connect_to :'emu_connect', ca_file :'emu_ca');
 SET log_statement = 'none';   -- keys stay out of the server log
 CREATE USER MAPPING FOR CURRENT_USER SERVER emu_peer
   OPTIONS (access_key_id 'LTAI5tEmuPeer00000000002',

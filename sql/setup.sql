@@ -3,6 +3,7 @@
 -- and a helper that shows an error with its request id masked
 --
 \getenv emu_url EMU_URL
+\getenv emu_connect EMU_CONNECT
 \getenv emu_ca EMU_CA
 \getenv owner_secret EMU_OWNER_SECRET
 
@@ -10,7 +11,7 @@ CREATE EXTENSION ecs_image_fdw;
 \dx ecs_image_fdw
 
 CREATE SERVER emu FOREIGN DATA WRAPPER ecs_image_fdw
-  OPTIONS (endpoint :'emu_url', oos_endpoint :'emu_url', ca_file :'emu_ca');
+  OPTIONS (connect_to :'emu_connect', ca_file :'emu_ca');
 SET log_statement = 'none';   -- keys stay out of the server log
 CREATE USER MAPPING FOR CURRENT_USER SERVER emu
   OPTIONS (access_key_id 'LTAI5tEmuOwner0000000001',

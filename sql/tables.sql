@@ -3,6 +3,7 @@
 -- side per outer row
 --
 \getenv emu_url EMU_URL
+\getenv emu_connect EMU_CONNECT
 \getenv emu_ca EMU_CA
 \getenv owner_secret EMU_OWNER_SECRET
 \! python3 test/emulator/emuctl.py faults-clear
@@ -39,7 +40,7 @@ SELECT count(*) = :accounts AS all_accounts
    AND p.region_id = i.region_id;
 \! python3 test/emulator/emuctl.py stats --action DescribeImageSharePermission
 CREATE SERVER emu_pages FOREIGN DATA WRAPPER ecs_image_fdw
-  OPTIONS (endpoint :'emu_url', ca_file :'emu_ca', page_size '1');
+  OPTIONS (connect_to :'emu_connect', ca_file :'emu_ca', page_size '1');
 SET log_statement = 'none';   -- keys stay out of the server log
 CREATE USER MAPPING FOR CURRENT_USER SERVER emu_pages
   OPTIONS (access_key_id 'LTAI5tEmuOwner0000000001',
