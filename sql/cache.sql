@@ -24,7 +24,7 @@ SELECT count(*) FROM cached_images;
 SELECT count(*) FROM cached_images;
 SELECT count(*) FROM cached_images WHERE status IS NOT NULL;
 \! python3 test/emulator/emuctl.py stats
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT count(*) FROM cached_images;
+SELECT * FROM explain_analyze('SELECT count(*) FROM cached_images');
 
 -- a different filter is a different request
 SELECT count(*) FROM cached_images WHERE region_id = 'cn-hangzhou' AND status = 'Creating';

@@ -76,7 +76,7 @@ ALTER SERVER bad OPTIONS (ADD ca_file :'emu_ca');
 -- throttling and 5xx are retried with backoff; the answer is still complete
 ALTER SERVER bad OPTIONS (SET max_retries '3');
 \! python3 test/emulator/emuctl.py fault '{"kind": "throttle", "action": "DescribeImages", "region": "cn-hangzhou", "count": 2}' >/dev/null
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT count(*) FROM bad_images;
+SELECT * FROM explain_analyze('SELECT count(*) FROM bad_images');
 \! python3 test/emulator/emuctl.py fault '{"kind": "error", "status": 503, "action": "DescribeImages", "count": 1}' >/dev/null
 \! python3 test/emulator/emuctl.py fault '{"kind": "malformed", "action": "DescribeImages", "count": 1}' >/dev/null
 \! python3 test/emulator/emuctl.py fault '{"kind": "truncated", "action": "DescribeImages", "count": 1}' >/dev/null

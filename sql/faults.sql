@@ -41,20 +41,20 @@ SELECT count(*) AS images FROM images;
 
 -- throttled twice in one region: two retries, with backoff
 \! python3 test/emulator/emuctl.py fault '{"kind": "throttle", "action": "DescribeImages", "region": "cn-beijing", "count": 2}' >/dev/null
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT count(*) FROM images;
+SELECT * FROM explain_analyze('SELECT count(*) FROM images');
 \! python3 test/emulator/emuctl.py fault '{"kind": "throttle", "action": "DescribeImages", "region": "cn-beijing", "count": 2}' >/dev/null
 SELECT exact() AS throttled;
 
 -- the next three requests, whichever regions they are for
 \! python3 test/emulator/emuctl.py fault '{"kind": "throttle", "action": "DescribeImages", "count": 3}' >/dev/null
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT count(*) FROM images;
+SELECT * FROM explain_analyze('SELECT count(*) FROM images');
 \! python3 test/emulator/emuctl.py fault '{"kind": "throttle", "action": "DescribeImages", "count": 3}' >/dev/null
 SELECT exact() AS throttled_anywhere;
 
 -- 500 and 503
 \! python3 test/emulator/emuctl.py fault '{"kind": "error", "status": 500, "code": "InternalError", "action": "DescribeImages", "region": "cn-shanghai", "count": 1}' >/dev/null
 \! python3 test/emulator/emuctl.py fault '{"kind": "error", "status": 503, "action": "DescribeImages", "region": "cn-shenzhen", "count": 1}' >/dev/null
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT count(*) FROM images;
+SELECT * FROM explain_analyze('SELECT count(*) FROM images');
 \! python3 test/emulator/emuctl.py fault '{"kind": "error", "status": 500, "code": "InternalError", "action": "DescribeImages", "region": "cn-shanghai", "count": 1}' >/dev/null
 \! python3 test/emulator/emuctl.py fault '{"kind": "error", "status": 503, "action": "DescribeImages", "region": "cn-shenzhen", "count": 1}' >/dev/null
 SELECT exact() AS after_5xx;
@@ -66,14 +66,14 @@ SELECT exact() AS after_5xx;
 \! python3 test/emulator/emuctl.py fault '{"kind": "truncated", "action": "DescribeImages", "region": "cn-shanghai", "count": 1}' >/dev/null
 \! python3 test/emulator/emuctl.py fault '{"kind": "malformed", "action": "DescribeImages", "region": "cn-beijing", "count": 1}' >/dev/null
 \! python3 test/emulator/emuctl.py fault '{"kind": "lose_response", "action": "DescribeImages", "region": "cn-shenzhen", "count": 1}' >/dev/null
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT count(*) FROM images;
+SELECT * FROM explain_analyze('SELECT count(*) FROM images');
 \! python3 test/emulator/emuctl.py fault '{"kind": "reset", "action": "DescribeImages", "region": "cn-hangzhou", "count": 1}' >/dev/null
 \! python3 test/emulator/emuctl.py fault '{"kind": "truncated", "action": "DescribeImages", "region": "cn-shanghai", "count": 1}' >/dev/null
 \! python3 test/emulator/emuctl.py fault '{"kind": "malformed", "action": "DescribeImages", "region": "cn-beijing", "count": 1}' >/dev/null
 \! python3 test/emulator/emuctl.py fault '{"kind": "lose_response", "action": "DescribeImages", "region": "cn-shenzhen", "count": 1}' >/dev/null
 SELECT exact() AS after_transport_faults;
 \! python3 test/emulator/emuctl.py fault '{"kind": "stall", "ms": 3000, "action": "DescribeImages", "region": "cn-beijing", "count": 1}' >/dev/null
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT count(*) FROM images;
+SELECT * FROM explain_analyze('SELECT count(*) FROM images');
 \! python3 test/emulator/emuctl.py fault '{"kind": "stall", "ms": 3000, "action": "DescribeImages", "region": "cn-beijing", "count": 1}' >/dev/null
 SELECT exact() AS after_stall;
 -- every rule above was used up

@@ -135,8 +135,7 @@ SELECT count(*) AS differences FROM (
   UNION ALL
   (SELECT region_id, image_id, status FROM ecs.images
    EXCEPT SELECT region_id, image_id, status FROM small_images)) d;
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
-SELECT count(*) FROM small_images;
+SELECT * FROM explain_analyze('SELECT count(*) FROM small_images');
 DROP SERVER emu_small CASCADE;
 
 -- a second account sees the owner's images shared with it as "others"
@@ -160,4 +159,4 @@ DROP SERVER emu_peer CASCADE;
 
 -- EXPLAIN shows the action, regions and filters; ANALYZE the requests
 EXPLAIN (VERBOSE, COSTS OFF) SELECT image_id FROM ecs.images;
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT count(*) FROM ecs.images;
+SELECT * FROM explain_analyze('SELECT count(*) FROM ecs.images');

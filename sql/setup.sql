@@ -8,7 +8,10 @@
 \getenv owner_secret EMU_OWNER_SECRET
 
 CREATE EXTENSION ecs_image_fdw;
-\dx ecs_image_fdw
+SELECT e.extname, e.extversion, n.nspname AS schema,
+       obj_description(e.oid, 'pg_extension') AS description
+  FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+ WHERE e.extname = 'ecs_image_fdw';
 
 CREATE SERVER emu FOREIGN DATA WRAPPER ecs_image_fdw
   OPTIONS (connect_to :'emu_connect', ca_file :'emu_ca');
@@ -19,8 +22,10 @@ CREATE USER MAPPING FOR CURRENT_USER SERVER emu
 RESET log_statement;
 
 -- show_error(sql): the SQLSTATE and texts of the error a statement raises,
--- with the request id, port and timings masked; "secret_shown" is true if any text
--- contains an access key secret or security token of the emulator
+-- with the request id, port and timings masked, and libcurl's own text after
+-- ours (it changes between libcurl and OpenSSL versions); "secret_shown" is
+-- true if any text contains an access key secret or security token of the
+-- emulator
 CREATE FUNCTION show_error(query text,
     OUT state text, OUT message text, OUT detail text, OUT hint text,
     OUT secret_shown boolean)
@@ -35,7 +40,24 @@ EXCEPTION WHEN OTHERS THEN
   detail := regexp_replace(detail, 'request ID [0-9A-Fa-f-]+', 'request ID <id>');
   detail := regexp_replace(detail, '127\.0\.0\.1 port [0-9]+', '127.0.0.1 port <port>');
   detail := regexp_replace(detail, '(after|with) [0-9]+ (ms|milliseconds|bytes)', '\1 <n> \2', 'g');
+  detail := regexp_replace(detail, '\(libcurl: .*\)\.$', '(libcurl: ...).');
   secret_shown := concat(message, detail, hint) ~ 'emu-[a-z]+-(secret|token)-[0-9]+';
+END
+$$;
+
+-- explain_analyze(sql): EXPLAIN ANALYZE without what changes between runs
+-- or releases: no costs, timing, summary or buffers (on by default from 18),
+-- and row counts as the integers they are (18 prints "rows=56.00", 15 to 17
+-- "rows=56")
+CREATE FUNCTION explain_analyze(query text) RETURNS SETOF text
+LANGUAGE plpgsql AS $$
+DECLARE
+  line text;
+BEGIN
+  FOR line IN EXECUTE 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, BUFFERS OFF) '
+                      || query LOOP
+    RETURN NEXT regexp_replace(line, '(rows=[0-9]+)\.00\M', '\1', 'g');
+  END LOOP;
 END
 $$;
 

@@ -323,6 +323,9 @@ ecs_api_classify(const EcsHttpRequest *req, EcsApiError *err)
 	{
 		err->message = pstrdup(req->error);
 		if (req->result == ECS_TRANSPORT_TLS ||
+			req->result == ECS_TRANSPORT_CERTIFICATE ||
+			req->result == ECS_TRANSPORT_CERT_UNTRUSTED ||
+			req->result == ECS_TRANSPORT_CERT_HOST ||
 			req->result == ECS_TRANSPORT_TOO_LARGE)
 			return ECS_OUTCOME_FAIL;
 		return ECS_OUTCOME_RETRY;
@@ -393,6 +396,48 @@ ecs_api_errcode(const EcsApiError *err)
 }
 
 /*
+ * transport_errdetail
+ *		What failed, in our words; libcurl's text (which changes between
+ *		libcurl and OpenSSL versions) follows in parentheses.
+ */
+static int
+transport_errdetail(EcsTransportResult transport, const char *library_text)
+{
+	const char *what;
+
+	switch (transport)
+	{
+		case ECS_TRANSPORT_TOO_LARGE:
+			return errdetail("The response is larger than allowed.");
+		case ECS_TRANSPORT_CONNECT:
+			what = _("Could not connect to the endpoint");
+			break;
+		case ECS_TRANSPORT_TIMEOUT:
+			what = _("The request timed out");
+			break;
+		case ECS_TRANSPORT_TLS:
+			what = _("The TLS handshake with the endpoint failed");
+			break;
+		case ECS_TRANSPORT_CERTIFICATE:
+			what = _("The endpoint's certificate was not accepted");
+			break;
+		case ECS_TRANSPORT_CERT_UNTRUSTED:
+			what = _("The endpoint's certificate is not signed by a trusted certificate authority");
+			break;
+		case ECS_TRANSPORT_CERT_HOST:
+			what = _("The endpoint's certificate is not valid for its host name");
+			break;
+		case ECS_TRANSPORT_BROKEN:
+			what = _("The connection broke before the whole answer arrived");
+			break;
+		default:
+			what = _("The transfer failed");
+			break;
+	}
+	return errdetail("%s (libcurl: %s).", what, library_text);
+}
+
+/*
  * ecs_api_errdetail
  *		Attach the API code, message, HTTP status and request id.  The
  *		message is the API's text, so it is not translated; the part of a
@@ -414,7 +459,7 @@ ecs_api_errdetail(const EcsApiError *err)
 		strcpy(message + MAX_MESSAGE_LEN - 3, "...");
 
 	if (err->transport != ECS_TRANSPORT_OK)
-		return errdetail_internal("%s", message);
+		return transport_errdetail(err->transport, message);
 	if (err->bad_body)
 		return errdetail("The answer with HTTP status %ld is not a valid API response.",
 						 err->http_status);
@@ -439,6 +484,9 @@ ecs_api_errhint(const EcsApiError *err)
 		case ECS_TRANSPORT_OK:
 			break;
 		case ECS_TRANSPORT_TLS:
+		case ECS_TRANSPORT_CERTIFICATE:
+		case ECS_TRANSPORT_CERT_UNTRUSTED:
+		case ECS_TRANSPORT_CERT_HOST:
 			return errhint("Check the server's certificate and the ca_file option of the server.");
 		case ECS_TRANSPORT_TOO_LARGE:
 			return errhint("Answers are limited to %d MB.",

@@ -143,7 +143,11 @@ typedef enum EcsTransportResult
 	ECS_TRANSPORT_OK,			/* a response arrived (any status) */
 	ECS_TRANSPORT_CONNECT,		/* could not connect or resolve */
 	ECS_TRANSPORT_TIMEOUT,		/* connect or request timeout */
-	ECS_TRANSPORT_TLS,			/* TLS handshake or verification failed */
+	ECS_TRANSPORT_TLS,			/* the TLS handshake failed */
+	ECS_TRANSPORT_CERTIFICATE,	/* the server's certificate was refused: */
+	ECS_TRANSPORT_CERT_UNTRUSTED,	/* ... no trusted CA signed it */
+	ECS_TRANSPORT_CERT_HOST,	/* ... it does not name the host */
+	ECS_TRANSPORT_BROKEN,		/* the connection broke before the end */
 	ECS_TRANSPORT_TOO_LARGE,	/* response bigger than allowed */
 	ECS_TRANSPORT_FAILED		/* any other transfer failure */
 } EcsTransportResult;
@@ -165,7 +169,7 @@ typedef struct EcsHttpRequest
 	long		status;			/* HTTP status; 0 if none arrived */
 	char	   *response;		/* palloc'd, NUL-terminated */
 	size_t		response_len;
-	char		error[256];		/* transport error text */
+	char		error[256];		/* libcurl's text for a transport failure */
 } EcsHttpRequest;
 
 /* Settings that shape every request of a batch */

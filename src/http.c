@@ -108,6 +108,7 @@ static int	timer_callback(CURLM *multi, long timeout_ms, void *arg);
 static void drive_events(EcsHttpBatch *batch);
 static void close_events(EcsHttpBatch *batch);
 static void drain_timer(EcsHttpBatch *batch);
+static EcsTransportResult certificate_result(CURL *easy);
 
 /*
  * ecs_http_init
@@ -617,11 +618,11 @@ hand_out(EcsHttpBatch *batch, HttpTransfer *t)
 
 	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
 	req->result = transport_result(t->code, t->too_large);
+	if (t->code == CURLE_PEER_FAILED_VERIFICATION)
+		req->result = certificate_result(t->easy);
 	req->status = (req->result == ECS_TRANSPORT_OK) ? status : 0;
 	if (req->result != ECS_TRANSPORT_OK)
-		strlcpy(req->error,
-				t->too_large ? "The response is larger than allowed." :
-				t->errbuf[0] ? t->errbuf : curl_easy_strerror(t->code),
+		strlcpy(req->error, t->errbuf[0] ? t->errbuf : curl_easy_strerror(t->code),
 				sizeof(req->error));
 	else
 		req->error[0] = '\0';
@@ -639,7 +640,10 @@ hand_out(EcsHttpBatch *batch, HttpTransfer *t)
 
 /*
  * transport_result
- *		Our classification of a libcurl result code.
+ *		Our classification of a libcurl result code.  The codes are stable
+ *		across libcurl versions, their texts are not: messages are built from
+ *		the class.  A TLS stream cut short is CURLE_PARTIAL_FILE or
+ *		CURLE_RECV_ERROR, depending on the OpenSSL version.
  */
 static EcsTransportResult
 transport_result(CURLcode code, bool too_large)
@@ -655,16 +659,51 @@ transport_result(CURLcode code, bool too_large)
 		case CURLE_OPERATION_TIMEDOUT:
 			return ECS_TRANSPORT_TIMEOUT;
 		case CURLE_SSL_CONNECT_ERROR:
-		case CURLE_PEER_FAILED_VERIFICATION:
-		case CURLE_SSL_CACERT_BADFILE:
 		case CURLE_SSL_CERTPROBLEM:
 		case CURLE_SSL_CIPHER:
+			return ECS_TRANSPORT_TLS;
+		case CURLE_PEER_FAILED_VERIFICATION:
+		case CURLE_SSL_CACERT_BADFILE:
 		case CURLE_SSL_ISSUER_ERROR:
 		case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
 		case CURLE_SSL_INVALIDCERTSTATUS:
-			return ECS_TRANSPORT_TLS;
+			return ECS_TRANSPORT_CERTIFICATE;
+		case CURLE_GOT_NOTHING:
+		case CURLE_PARTIAL_FILE:
+		case CURLE_RECV_ERROR:
+		case CURLE_SEND_ERROR:
+			return ECS_TRANSPORT_BROKEN;
 		default:
 			return too_large ? ECS_TRANSPORT_TOO_LARGE : ECS_TRANSPORT_FAILED;
+	}
+}
+
+/*
+ * certificate_result
+ *		Why the server's certificate was refused, from OpenSSL's verify
+ *		result (X509_V_ERR_* numbers, the same in every OpenSSL release).
+ *		When the chain itself verified, libcurl's own host name check failed;
+ *		libcurl then reports 0 or 1 (X509_V_ERR_UNSPECIFIED).
+ */
+static EcsTransportResult
+certificate_result(CURL *easy)
+{
+	long		verify = -1;
+
+	curl_easy_getinfo(easy, CURLINFO_SSL_VERIFYRESULT, &verify);
+	switch (verify)
+	{
+		case 0:
+		case 1:
+			return ECS_TRANSPORT_CERT_HOST;
+		case 2:					/* unable to get issuer certificate */
+		case 18:				/* self-signed certificate */
+		case 19:				/* self-signed certificate in chain */
+		case 20:				/* unable to get local issuer certificate */
+		case 21:				/* unable to verify the first certificate */
+			return ECS_TRANSPORT_CERT_UNTRUSTED;
+		default:
+			return ECS_TRANSPORT_CERTIFICATE;
 	}
 }
 
