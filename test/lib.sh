@@ -74,27 +74,61 @@ ecs_since() {
 	printf '%d.%d s' $((d / 10)) $((d % 10))
 }
 
+# The PostgreSQL to build and test against: $PG_CONFIG if set, otherwise
+# the server of major version $ECS_PG_MAJOR, otherwise the distribution's
+# own (the major version that the "postgresql" package depends on: 15 on
+# Debian 12, 17 on Debian 13, 18 on sid).  Installs what is missing and
+# exports PG_CONFIG, which the Makefile and every step below use.
 ecs_install_deps() {
-	local pkgs="postgresql-15 postgresql-server-dev-15 libcurl4-openssl-dev
-		libjson-c-dev libssl-dev pkg-config openssl make gcc python3 ca-certificates"
+	local pkgs="libcurl4-openssl-dev libjson-c-dev libssl-dev pkg-config
+		openssl make gcc python3 ca-certificates"
+	if [ -z "${PG_CONFIG:-}" ]; then
+		[ -n "${ECS_PG_MAJOR:-}" ] || _ecs_default_pg_major
+		pkgs="postgresql-$ECS_PG_MAJOR postgresql-server-dev-$ECS_PG_MAJOR $pkgs"
+	fi
 	local missing=""
 	for p in $pkgs; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
 			missing="$missing $p"
 	done
-	command -v node >/dev/null || missing="$missing nodejs"
-	command -v npm >/dev/null || missing="$missing npm"
+	# ECS_NEED_NODE= (empty): no Node.js, for runs without the conformance suite
+	if [ -n "${ECS_NEED_NODE-1}" ]; then
+		command -v node >/dev/null || missing="$missing nodejs"
+		command -v npm >/dev/null || missing="$missing npm"
+	fi
 	ECS_STEP_NOTE="all present"
 	if [ -n "$missing" ]; then
 		ecs_log "installing Debian packages:$missing"
 		[ "$(id -u)" = 0 ] || ecs_die "run as root to install packages"
-		apt-get update -qq || ecs_die "apt-get update failed"
+		_ecs_apt_update
 		# shellcheck disable=SC2086
 		apt-get install -y -qq --no-install-recommends $missing ||
 			ecs_die "apt-get install failed"
 		# shellcheck disable=SC2086
 		ECS_STEP_NOTE="installed$missing"
 	fi
+	export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/$ECS_PG_MAJOR/bin/pg_config}
+	[ -x "$PG_CONFIG" ] || ecs_die "no pg_config at $PG_CONFIG"
+}
+
+# _ecs_default_pg_major: sets ECS_PG_MAJOR to the distribution's PostgreSQL
+_ecs_default_pg_major() {
+	local dep
+	dep=$(dpkg-query -W -f='${Depends}' postgresql 2>/dev/null)
+	if [ -z "$dep" ]; then
+		_ecs_apt_update
+		dep=$(apt-cache show --no-all-versions postgresql 2>/dev/null |
+			sed -n 's/^Depends: //p')
+	fi
+	dep=$(printf '%s\n' "$dep" | grep -o 'postgresql-[0-9][0-9]*' | head -1)
+	[ -n "$dep" ] || ecs_die "the distribution has no postgresql package"
+	ECS_PG_MAJOR=${dep#postgresql-}
+}
+
+_ecs_apt_update() {
+	[ -n "${_ECS_APT_UPDATED:-}" ] && return
+	apt-get update -qq || ecs_die "apt-get update failed"
+	_ECS_APT_UPDATED=1
 }
 
 ecs_build_install() {
@@ -113,13 +147,13 @@ ecs_build_install() {
 # which ecs_build_install installs into and ecs_start_postgres runs from.
 ecs_private_pg() {
 	local real_bin
-	real_bin=$(pg_config --bindir)
+	real_bin=$("$PG_CONFIG" --bindir)
 	PGROOT=$WORK/pgroot
 	mkdir -p "$PGROOT$real_bin" && cp -a "$real_bin/." "$PGROOT$real_bin/" ||
 		ecs_die "could not copy $real_bin"
-	_ecs_mirror "$(pg_config --pkglibdir)"
-	_ecs_mirror "$(pg_config --sharedir)"
-	[ "$("$PGROOT$real_bin/pg_config" --pkglibdir)" = "$PGROOT$(pg_config --pkglibdir)" ] ||
+	_ecs_mirror "$("$PG_CONFIG" --pkglibdir)"
+	_ecs_mirror "$("$PG_CONFIG" --sharedir)"
+	[ "$("$PGROOT$real_bin/pg_config" --pkglibdir)" = "$PGROOT$("$PG_CONFIG" --pkglibdir)" ] ||
 		ecs_die "the private PostgreSQL tree does not relocate"
 	ECS_MAKE_FLAGS+=("DESTDIR=$PGROOT")
 }
@@ -201,7 +235,7 @@ ecs_as_postgres() {
 }
 
 ecs_start_postgres() {
-	ECS_PGBIN=${PGROOT:-}$(pg_config --bindir)
+	ECS_PGBIN=${PGROOT:-}$("$PG_CONFIG" --bindir)
 	ECS_PGDATA="$WORK/pgdata"
 	install -d -o postgres -g postgres -m 700 "$ECS_PGDATA"
 	install -d -o postgres -g postgres -m 755 "$WORK/sock"

@@ -21,22 +21,36 @@ total_pass=0
 total_fail=0
 summary=()
 
-# record SUITE PASSED FAILED
+# record SUITE PASSED FAILED: a suite that ran no test failed
 record() {
-	summary+=("$(printf '%-12s %4d passed, %d failed' "$1:" "$2" "$3")")
-	total_pass=$((total_pass + $2))
-	total_fail=$((total_fail + $3))
+	local pass=$2 fail=$3
+	[ $((pass + fail)) -eq 0 ] && fail=1
+	summary+=("$(printf '%-12s %4d passed, %d failed' "$1:" "$pass" "$fail")")
+	total_pass=$((total_pass + pass))
+	total_fail=$((total_fail + fail))
+}
+
+# tap_count FILE: sets PASS and FAIL from the TAP results in FILE (top level
+# only: "ok N ..." and "not ok N ..."); tests that a "1..N" plan announces
+# but that never reported count as failed
+tap_count() {
+	local plan
+	PASS=$(grep -cE '^ok [0-9]+' "$1")
+	FAIL=$(grep -cE '^not ok [0-9]+' "$1")
+	plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\).*/\1/p' "$1" | tail -1)
+	[ -n "$plan" ] && [ "$plan" -gt $((PASS + FAIL)) ] &&
+		FAIL=$((plan - PASS))
+	return 0
 }
 
 run_unit() {
-	local out="$WORK/unit.out" pass fail
+	local out="$WORK/unit.out"
 	make -s -C test/unit >"$out" 2>&1
 	local rc=$?
-	pass=$(grep -c '^ok ' "$out")
-	fail=$(grep -c '^not ok ' "$out")
-	[ $rc -ne 0 ] && [ "$fail" -eq 0 ] && fail=1
-	[ "$fail" -ne 0 ] && cat "$out"
-	record unit "$pass" "$fail"
+	tap_count "$out"
+	[ $rc -ne 0 ] && [ "$FAIL" -eq 0 ] && FAIL=1
+	[ "$FAIL" -ne 0 ] && cat "$out"
+	record unit "$PASS" "$FAIL"
 }
 
 run_emulator() {
@@ -57,31 +71,31 @@ run_emulator() {
 }
 
 run_conformance() {
-	local out="$WORK/conformance.out" pass fail
+	local out="$WORK/conformance.out"
 	bash test/conformance/run.sh >"$out" 2>&1
 	local rc=$?
-	pass=$(sed -n 's/^# pass \([0-9]*\)/\1/p' "$out" | tail -1)
-	fail=$(sed -n 's/^# fail \([0-9]*\)/\1/p' "$out" | tail -1)
-	pass=${pass:-0}
-	fail=${fail:-0}
-	[ $rc -ne 0 ] && [ "$fail" -eq 0 ] && fail=1
+	tap_count "$out"
+	[ $rc -ne 0 ] && [ "$FAIL" -eq 0 ] && FAIL=1
 	[ $rc -ne 0 ] && tail -80 "$out"
-	record conformance "$pass" "$fail"
+	record conformance "$PASS" "$FAIL"
 }
 
+# pg_regress prints TAP from PostgreSQL 16 on ("ok 1 - setup", "not ok 2 -
+# options"), and "test setup ... ok" / "... FAILED" lines before
 run_regress() {
-	local out="$WORK/regress.out" n failed
+	local out="$WORK/regress.out"
 	# ECS_REGRESS: optional space-separated topics instead of all of REGRESS
 	make -s installcheck ${ECS_REGRESS:+REGRESS="$ECS_REGRESS"} >"$out" 2>&1
 	local rc=$?
-	n=$(grep -cE '^(test | )?[a-z_]+ +\.\.\. ' "$out")
-	failed=$(grep -cE '\.\.\. FAILED' "$out")
-	[ $rc -ne 0 ] && [ "$failed" -eq 0 ] && failed=1
+	tap_count "$out"
+	PASS=$((PASS + $(grep -cE '^(test | +)?[a-z_0-9]+ +\.\.\. ok' "$out")))
+	FAIL=$((FAIL + $(grep -cE '^(test | +)?[a-z_0-9]+ +\.\.\. FAILED' "$out")))
+	[ $rc -ne 0 ] && [ "$FAIL" -eq 0 ] && FAIL=1
 	if [ $rc -ne 0 ]; then
 		cat "$out"
 		[ -f regression.diffs ] && head -300 regression.diffs
 	fi
-	record regress $((n - failed < 0 ? 0 : n - failed)) "$failed"
+	record regress "$PASS" "$FAIL"
 }
 
 # every test key of the emulator, the one fixed security token, and what
@@ -126,9 +140,25 @@ suite_what() {
 	esac
 }
 
+# report: the summary and the final line, also when set-up failed (a set-up
+# step ends the script through ecs_die; the EXIT trap still reports)
+report() {
+	[ -n "$setup_done" ] || record set-up 0 1
+	echo
+	printf '%s\n' "${summary[@]}"
+	[ -n "$t_suites" ] &&
+		echo "time: set-up $setup_time, suites $(ecs_since "$t_suites"), total $(ecs_since "$t_all")"
+	echo "$total_pass passed, $total_fail failed"
+}
+setup_done=
+t_suites=
+trap report EXIT
+
+[[ " ${suites[*]} " == *" conformance "* ]] || ECS_NEED_NODE=
 t_all=$(date +%s%N)
 ecs_step "Debian packages" ecs_install_deps
 ecs_workdir
+trap 'report; ecs_cleanup' EXIT
 # ECS_PRIVATE_PG=1: install into a private copy of the PostgreSQL tree, for
 # work trees that build and test side by side on one machine
 [ -n "${ECS_PRIVATE_PG:-}" ] && ecs_step "private PostgreSQL tree" ecs_private_pg
@@ -137,6 +167,7 @@ ecs_step "ECS emulator" ecs_start_emulator --regions 4 --images-per-region 12 --
 ECS_PG_OPTIONS="-c log_min_messages=debug5 -c log_statement=all" \
 	ecs_step "PostgreSQL cluster" ecs_start_postgres
 setup_time=$(ecs_since "$t_all")
+setup_done=1
 
 # one line per suite: what it runs, then its counts and time; whatever a
 # suite prints (the details of a failure) follows its line
@@ -150,8 +181,4 @@ for s in "${suites[@]}"; do
 	cat "$WORK/suite-$s.txt"
 done
 
-echo
-printf '%s\n' "${summary[@]}"
-echo "time: set-up $setup_time, suites $(ecs_since "$t_suites"), total $(ecs_since "$t_all")"
-echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]

@@ -25,4 +25,4 @@ fi
 
 # the PostgreSQL server (user postgres) reads the CA when the extension's requests are compared
 chmod 755 "$tmp" "$tmp/ca" && chmod 644 "$tmp/ca/ca.pem"
-ECS_CONF_CA_DIR="$tmp/ca" node --test conformance.test.js sts.test.js
+ECS_CONF_CA_DIR="$tmp/ca" node --test --test-reporter=tap conformance.test.js sts.test.js

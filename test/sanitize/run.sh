@@ -52,8 +52,8 @@ ECS_TOP=$WORK/src
 
 # 2. a private PostgreSQL tree (lib.sh), so the system's is never touched
 ecs_private_pg
-REAL_BIN=$(pg_config --bindir)
-LIBDIR=$PGROOT$(pg_config --pkglibdir)
+REAL_BIN=$("$PG_CONFIG" --bindir)
+LIBDIR=$PGROOT$("$PG_CONFIG" --pkglibdir)
 
 # 3. the sanitizer build, installed into the private tree only
 ECS_MAKE_FLAGS+=(with_llvm=no "COPT=$SAN_CFLAGS")
@@ -62,7 +62,7 @@ SO=$LIBDIR/ecs_image_fdw.so
 [[ $(nm -D "$SO" 2>/dev/null) == *__asan_init* ]] || ecs_die "$SO is not built with ASan"
 if [ -n "$CANARY" ]; then
 	# shellcheck disable=SC2086
-	gcc $SAN_CFLAGS -O1 -fPIC -shared -I"$(pg_config --includedir-server)" \
+	gcc $SAN_CFLAGS -O1 -fPIC -shared -I"$("$PG_CONFIG" --includedir-server)" \
 		-o "$LIBDIR/sanitize_canary.so" "$ECS_TOP/test/sanitize/canary.c" ||
 		ecs_die "could not build the canary"
 fi
