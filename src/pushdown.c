@@ -76,6 +76,7 @@ static const FilterMap *find_map(EcsResource resource, const char *field);
 static Var *column_var(Node *node, Index relid);
 static bool has_var_of(Node *node, Index *relid);
 static bool is_text_eq(Oid opfuncid);
+static bool deterministic(Oid collation);
 static bool classify_clause(Expr *clause, Index relid, EcsResource resource,
 							char **const fields, int natts,
 							const FilterMap **map, Expr **value,
@@ -142,6 +143,16 @@ is_text_eq(Oid opfuncid)
 }
 
 /*
+ * deterministic
+ *		Whether equality under collation is equality of the bytes.
+ */
+static bool
+deterministic(Oid collation)
+{
+	return !OidIsValid(collation) || get_collation_isdeterministic(collation);
+}
+
+/*
  * classify_clause
  *		Whether clause is a filter this resource can push, and if so which,
  *		with the expression that gives its value(s).  fields[attnum - 1] is
@@ -195,6 +206,13 @@ classify_clause(Expr *clause, Index relid, EcsResource resource,
 		*is_array = true;
 	}
 	else
+		return false;
+
+	/*
+	 * The API compares exactly; under a collation that finds other strings
+	 * equal (case-insensitive, say) it would miss rows that match.
+	 */
+	if (!deterministic(exprInputCollation((Node *) clause)))
 		return false;
 
 	if (var == NULL || var->varattno > natts || fields[var->varattno - 1] == NULL)
