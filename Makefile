@@ -24,7 +24,8 @@ EXTENSION = ecs_image_fdw
 DATA = $(wildcard sql/ecs_image_fdw--*.sql)
 
 REGRESS = setup options import scan pushdown tables cache errors lifecycle writable \
-	faults lost cancel security hostile badinput memory writepaths regionids realapi credentials async routing
+	faults lost cancel security hostile badinput memory writepaths regionids realapi credentials async routing \
+	collation writerows columntypes argchecks emptyvalues importoptions optionchecks
 
 PG_CPPFLAGS = -Isrc $(shell pkg-config --cflags libcurl json-c libcrypto)
 SHLIB_LINK = $(shell pkg-config --libs libcurl json-c libcrypto)

@@ -288,6 +288,7 @@ extern char *ecs_option_column_field(Oid relid, int attnum);
 extern List *ecs_option_split_list(const char *value);
 extern bool ecs_valid_region_id(const char *s);
 extern void ecs_check_region_id(const char *s);
+extern bool ecs_option_bool(DefElem *def);
 extern EcsResource ecs_option_resource(List *table_options);
 extern bool ecs_option_table_bool(Oid foreigntableid, const char *name,
 								  bool dflt);
@@ -358,12 +359,15 @@ extern List *ecs_pushdown_evaluate(List *filters, List *exprstates,
 								   ExprContext *econtext, bool *no_rows);
 
 /* in scan.c */
+extern const char *const ecs_image_statuses[];
+extern const char *const ecs_os_types[];
+extern const char *const ecs_architectures[];
 extern void ecs_scan_routine(FdwRoutine *routine);
 extern EcsResource ecs_scan_table_resource(Oid foreigntableid);
 extern char *ecs_scan_column_field(Oid relid, int attnum, const char *attname);
-extern bool ecs_scan_fetch_image(Relation rel, EcsConfig *config,
-								 const char *region, const char *image_id,
-								 TupleTableSlot *slot);
+extern bool ecs_scan_fetch_row(Relation rel, EcsConfig *config,
+							   const char *region, const char *image_id,
+							   const char *account, TupleTableSlot *slot);
 
 /* in modify.c */
 extern void ecs_modify_routine(FdwRoutine *routine);

@@ -62,6 +62,13 @@
 			(errcode(ecs_api_errcode(err)), errmsg(__VA_ARGS__), \
 			 ecs_api_errdetail(err), ecs_api_errhint(err)))
 
+/* The values the API documents for arguments with a closed set */
+static const char *const boot_modes[] = {"BIOS", "UEFI", "UEFI-Preferred", NULL};
+static const char *const import_formats[] = {"RAW", "VHD", "QCOW2", "VMDK", NULL};
+static const char *const export_formats[] = {"raw", "vhd", "qcow2", "vmdk", "vdi", NULL};
+static const char *const license_types[] = {"Auto", "Aliyun", "BYOL", NULL};
+static const char *const modify_statuses[] = {"Available", "Deprecated", NULL};
+
 PG_FUNCTION_INFO_V1(ecs_create_image);
 PG_FUNCTION_INFO_V1(ecs_import_image);
 PG_FUNCTION_INFO_V1(ecs_copy_image);
@@ -77,6 +84,8 @@ PG_FUNCTION_INFO_V1(ecs_wait_task);
 PG_FUNCTION_INFO_V1(ecs_wait_execution);
 
 static char *arg_text(FunctionCallInfo fcinfo, int n);
+static char *choice_arg(FunctionCallInfo fcinfo, int n, const char *name,
+						const char *const *choices);
 static char *server_arg(FunctionCallInfo fcinfo, int n);
 static char *required_text(FunctionCallInfo fcinfo, int n, const char *name);
 static char *region_arg(FunctionCallInfo fcinfo, int n, const char *name);
@@ -237,6 +246,35 @@ required_text(FunctionCallInfo fcinfo, int n, const char *name)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("argument \"%s\" must not be null or empty", name)));
 	return value;
+}
+
+/*
+ * choice_arg
+ *		Optional argument n, which must be one of choices (the values the API
+ *		documents), or NULL; checked before anything is sent.
+ */
+static char *
+choice_arg(FunctionCallInfo fcinfo, int n, const char *name,
+		   const char *const *choices)
+{
+	char	   *value = arg_text(fcinfo, n);
+	StringInfoData list;
+	int			i;
+
+	if (value == NULL)
+		return NULL;
+	initStringInfo(&list);
+	for (i = 0; choices[i] != NULL; i++)
+	{
+		if (strcmp(value, choices[i]) == 0)
+			return value;
+		appendStringInfo(&list, "%s%s", i > 0 ? ", " : "", choices[i]);
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid value for argument \"%s\": \"%s\"", name, value),
+			 errhint("Valid values are %s.", list.data)));
+	return NULL;				/* keep the compiler quiet */
 }
 
 /*
@@ -539,9 +577,11 @@ ecs_create_image(PG_FUNCTION_ARGS)
 	add_param(&params, "Description", arg_text(fcinfo, 5));
 	add_param(&params, "ImageFamily", arg_text(fcinfo, 6));
 	add_param(&params, "ImageVersion", arg_text(fcinfo, 7));
-	add_param(&params, "Architecture", arg_text(fcinfo, 8));
+	add_param(&params, "Architecture",
+			  choice_arg(fcinfo, 8, "architecture", ecs_architectures));
 	add_param(&params, "Platform", arg_text(fcinfo, 9));
-	add_param(&params, "BootMode", arg_text(fcinfo, 10));
+	add_param(&params, "BootMode",
+			  choice_arg(fcinfo, 10, "boot_mode", boot_modes));
 	add_param(&params, "ResourceGroupId", arg_text(fcinfo, 11));
 	if (!PG_ARGISNULL(12))
 		add_tags(&params, "Tag", PG_GETARG_JSONB_P(12));
@@ -575,10 +615,12 @@ ecs_import_image(PG_FUNCTION_ARGS)
 	ecs_params_add(&params, "DiskDeviceMapping.1.OSSBucket", bucket);
 	ecs_params_add(&params, "DiskDeviceMapping.1.OSSObject", object);
 	add_param(&params, "ImageName", arg_text(fcinfo, 3));
-	add_param(&params, "Architecture", arg_text(fcinfo, 4));
-	add_param(&params, "OSType", arg_text(fcinfo, 5));
+	add_param(&params, "Architecture",
+			  choice_arg(fcinfo, 4, "architecture", ecs_architectures));
+	add_param(&params, "OSType", choice_arg(fcinfo, 5, "os_type", ecs_os_types));
 	add_param(&params, "Platform", arg_text(fcinfo, 6));
-	add_param(&params, "DiskDeviceMapping.1.Format", arg_text(fcinfo, 7));
+	add_param(&params, "DiskDeviceMapping.1.Format",
+			  choice_arg(fcinfo, 7, "format", import_formats));
 	if (!PG_ARGISNULL(8))
 	{
 		int32		size = PG_GETARG_INT32(8);
@@ -590,8 +632,10 @@ ecs_import_image(PG_FUNCTION_ARGS)
 		ecs_params_add(&params, "DiskDeviceMapping.1.DiskImageSize",
 					   psprintf("%d", size));
 	}
-	add_param(&params, "BootMode", arg_text(fcinfo, 9));
-	add_param(&params, "LicenseType", arg_text(fcinfo, 10));
+	add_param(&params, "BootMode",
+			  choice_arg(fcinfo, 9, "boot_mode", boot_modes));
+	add_param(&params, "LicenseType",
+			  choice_arg(fcinfo, 10, "license_type", license_types));
 	add_param(&params, "Description", arg_text(fcinfo, 11));
 	add_param(&params, "RoleName", arg_text(fcinfo, 12));
 	ecs_params_add(&params, "ClientToken", client_token(fcinfo, 13));
@@ -745,11 +789,8 @@ share(FunctionCallInfo fcinfo, bool add)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("account_ids must be a one-dimensional array")));
+	/* an empty array changes nothing (ARRAY(SELECT ...) of no rows) */
 	deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
-	if (n == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("account_ids must not be empty")));
 	for (i = 0; i < n; i++)
 	{
 		if (nulls[i])
@@ -902,7 +943,8 @@ ecs_export_image(PG_FUNCTION_ARGS)
 	ecs_params_add(&params, "ImageId", image_id);
 	ecs_params_add(&params, "OSSBucket", bucket);
 	add_param(&params, "OSSPrefix", arg_text(fcinfo, 3));
-	add_param(&params, "ImageFormat", arg_text(fcinfo, 4));
+	add_param(&params, "ImageFormat",
+			  choice_arg(fcinfo, 4, "image_format", export_formats));
 	add_param(&params, "RoleName", arg_text(fcinfo, 5));
 
 	config = ecs_function_config(server_arg(fcinfo, 7));
@@ -981,8 +1023,8 @@ ecs_modify_image(PG_FUNCTION_ARGS)
 	char	   *name = arg_text(fcinfo, 2);
 	char	   *description = arg_text(fcinfo, 3);
 	char	   *family = arg_text(fcinfo, 4);
-	char	   *boot_mode = arg_text(fcinfo, 5);
-	char	   *status = arg_text(fcinfo, 6);
+	char	   *boot_mode = choice_arg(fcinfo, 5, "boot_mode", boot_modes);
+	char	   *status = choice_arg(fcinfo, 6, "status", modify_statuses);
 
 	check_changes(image_id, name, description, family, boot_mode, status);
 	ecs_modify_image_attribute(ecs_function_config(server_arg(fcinfo, 7)),
@@ -1232,8 +1274,13 @@ ecs_wait_image(PG_FUNCTION_ARGS)
 	char	   *region = region_arg(fcinfo, 0, "region_id");
 	char	   *image_id = required_text(fcinfo, 1, "image_id");
 	char	   *status = required_text(fcinfo, 2, "status");
-	long		timeout = timeout_arg(fcinfo, 3);
-	EcsConfig  *config = ecs_function_config(server_arg(fcinfo, 4));
+	long		timeout;
+	EcsConfig  *config;
+
+	/* a status no image can have would be awaited until the timeout */
+	(void) choice_arg(fcinfo, 2, "status", ecs_image_statuses);
+	timeout = timeout_arg(fcinfo, 3);
+	config = ecs_function_config(server_arg(fcinfo, 4));
 
 	PG_RETURN_TEXT_P(cstring_to_text(wait_image(config, region, image_id,
 												status, timeout)));

@@ -10,7 +10,10 @@
  * account_id), which the scan below the modification reads.  RETURNING of
  * UPDATE and DELETE reads the image again, so it shows what the API holds.
  * Like the lifecycle functions, these changes act at once: ROLLBACK does not
- * undo them.
+ * undo them (a statement in a transaction block says so with a WARNING), and
+ * when a statement fails after some rows were changed, the error's HINT
+ * lists them.  Each row is changed at most once per statement, however
+ * often a join produces it.
  *
  * Copyright (c) 2026, ecs_image_fdw developers
  *
@@ -21,7 +24,9 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "access/table.h"
+#include "access/xact.h"
 #include "commands/defrem.h"
 #include "executor/executor.h"
 #include "foreign/fdwapi.h"
@@ -33,6 +38,7 @@
 #include "optimizer/pathnode.h"
 #include "parser/parsetree.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/rel.h"
 
 #include "ecs_image_fdw.h"
@@ -53,8 +59,13 @@ enum FdwModifyPrivateIndex
 {
 	FdwModifyPrivateTargetAttrs,	/* Integer list of changed attnums */
 	FdwModifyPrivateTargetFields,	/* String list of their API fields */
-	FdwModifyPrivateReturning	/* Boolean: the statement has RETURNING */
+	FdwModifyPrivateReturning,	/* Boolean: the statement has RETURNING */
+	FdwModifyPrivateAnyColumn	/* Boolean: BEFORE ROW UPDATE triggers may
+								 * change any column */
 };
+
+/* Most rows named in the HINT of an error after some were changed */
+#define MAX_DONE_NAMED 10
 
 typedef struct EcsModifyState
 {
@@ -65,6 +76,11 @@ typedef struct EcsModifyState
 	AttrNumber	junk[3];		/* row identity in the subplan's output */
 	int			attnum[3];		/* the identity columns of the table */
 	bool		returning;
+	AttrNumber	wholerow;		/* the old row, when the triggers may change
+								 * any column (or for RETURNING of a deleted
+								 * share permission); else 0 */
+	List	   *done;			/* String: identities of the rows changed */
+	MemoryContext cxt;			/* where done lives */
 } EcsModifyState;
 
 static int	ecsIsForeignRelUpdatable(Relation rel);
@@ -94,6 +110,9 @@ static void ecsBeginForeignInsert(ModifyTableState *mtstate,
 static void ecsEndForeignInsert(EState *estate, ResultRelInfo *rinfo);
 
 static int	identity_count(EcsResource resource);
+static int	changeable_index(const char *field);
+static void refuse_column(Relation rel, int attnum);
+static void refuse_operation(Relation rel, CmdType operation);
 static void refuse_on_conflict(Relation rel);
 static int	identity_attnum(Relation rel, int which, bool required);
 static char *slot_text(TupleTableSlot *slot, int attnum, const char *what);
@@ -182,13 +201,16 @@ identity_attnum(Relation rel, int which, bool required)
 
 /*
  * ecsAddForeignUpdateTargets
- *		Have the scan pass on the region and image (and account) of each row.
+ *		Have the scan pass on the region and image (and account) of each row;
+ *		and the whole row for RETURNING of a deleted share permission, which
+ *		cannot be read again once it is gone.
  */
 static void
 ecsAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 						   RangeTblEntry *target_rte, Relation target_relation)
 {
-	int			n = identity_count(ecs_scan_table_resource(RelationGetRelid(target_relation)));
+	EcsResource resource = ecs_scan_table_resource(RelationGetRelid(target_relation));
+	int			n = identity_count(resource);
 	int			i;
 
 	for (i = 0; i < n; i++)
@@ -205,11 +227,74 @@ ecsAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 									 att->atttypmod, att->attcollation, 0),
 							 rtindex, identity_names[i]);
 	}
+	if (resource == ECS_RESOURCE_SHARE_PERMISSIONS &&
+		root->parse->commandType == CMD_DELETE &&
+		root->parse->returningList != NIL)
+		add_row_identity_var(root,
+							 makeWholeRowVar(target_rte, rtindex, 0, false),
+							 rtindex, "wholerow");
+}
+
+/*
+ * changeable_index
+ *		The position of field in changeable_fields, or -1.
+ */
+static int
+changeable_index(const char *field)
+{
+	int			i;
+
+	for (i = 0; changeable_fields[i] != NULL; i++)
+	{
+		if (strcmp(changeable_fields[i], field) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/*
+ * refuse_column
+ *		An UPDATE, or a BEFORE ROW trigger, changes a column the API cannot.
+ */
+static void
+refuse_column(Relation rel, int attnum)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("cannot change column \"%s\" of foreign table \"%s\"",
+					NameStr(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attname),
+					RelationGetRelationName(rel)),
+			 errhint("Only image_name, description, image_family, boot_mode and status can be changed.")));
+}
+
+/*
+ * refuse_operation
+ *		The table does not take this kind of statement: say why, and what
+ *		would make it writable.
+ */
+static void
+refuse_operation(Relation rel, CmdType operation)
+{
+	const char *what = operation == CMD_INSERT ? "inserts" :
+		operation == CMD_UPDATE ? "updates" : "deletes";
+	EcsResource resource = ecs_scan_table_resource(RelationGetRelid(rel));
+	bool		supported;
+
+	supported = (resource == ECS_RESOURCE_IMAGES && operation != CMD_INSERT) ||
+		(resource == ECS_RESOURCE_SHARE_PERMISSIONS && operation != CMD_UPDATE);
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("foreign table \"%s\" does not allow %s",
+					RelationGetRelationName(rel), what),
+			 supported ?
+			 errhint("Set the option updatable to 'true' on the foreign table or its server to change the cloud from SQL.") :
+			 errhint("Images take UPDATE and DELETE, share permissions INSERT and DELETE; other tables are read-only.")));
 }
 
 /*
  * ecsPlanForeignModify
- *		Check what an UPDATE changes: only the columns the API can change.
+ *		Check the statement: the table must take it, and an UPDATE may set
+ *		only the columns the API can change.
  */
 static List *
 ecsPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
@@ -221,13 +306,14 @@ ecsPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
 	List	   *fields = NIL;
 	bool		returning = plan->returningLists != NIL &&
 		list_nth(plan->returningLists, subplan_index) != NIL;
+	bool		any_column = false;
 
+	if (!(ecsIsForeignRelUpdatable(rel) & (1 << plan->operation)))
+		refuse_operation(rel, plan->operation);
 	if (plan->onConflictAction != ONCONFLICT_NONE)
 		refuse_on_conflict(rel);
 
-	/* a table that does not allow this is refused by the executor */
-	if (plan->operation == CMD_UPDATE &&
-		(ecsIsForeignRelUpdatable(rel) & (1 << CMD_UPDATE)))
+	if (plan->operation == CMD_UPDATE)
 	{
 		RelOptInfo *rel_info = find_base_rel(root, resultRelation);
 		Bitmapset  *cols = get_rel_all_updated_cols(root, rel_info);
@@ -236,31 +322,23 @@ ecsPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
 		while ((col = bms_next_member(cols, col)) >= 0)
 		{
 			int			attnum = col + FirstLowInvalidHeapAttributeNumber;
-			Form_pg_attribute att;
 			char	   *field;
-			int			i;
 
 			if (attnum <= 0)
 				continue;
-			att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
-			field = ecs_scan_column_field(rte->relid, attnum, NameStr(att->attname));
-			for (i = 0; changeable_fields[i] != NULL; i++)
-			{
-				if (strcmp(changeable_fields[i], field) == 0)
-					break;
-			}
-			if (changeable_fields[i] == NULL)
-				ereport(ERROR,
-						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("cannot change column \"%s\" of foreign table \"%s\"",
-								NameStr(att->attname), RelationGetRelationName(rel)),
-						 errhint("Only image_name, description, image_family, boot_mode and status can be changed.")));
+			field = ecs_scan_column_field(rte->relid, attnum,
+										  NameStr(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attname));
+			if (changeable_index(field) < 0)
+				refuse_column(rel, attnum);
 			attrs = lappend_int(attrs, attnum);
 			fields = lappend(fields, makeString(field));
 		}
+		/* a BEFORE ROW trigger may change any column: compare them all */
+		any_column = rel->trigdesc != NULL && rel->trigdesc->trig_update_before_row;
 	}
 	table_close(rel, NoLock);
-	return list_make3(attrs, fields, makeBoolean(returning));
+	return list_make4(attrs, fields, makeBoolean(returning),
+					  makeBoolean(any_column));
 }
 
 /*
@@ -293,6 +371,7 @@ begin_state(EState *estate, ResultRelInfo *rinfo)
 
 	state->config = ecs_option_config_for_table(RelationGetRelid(rel), userid);
 	state->rel = rel;
+	state->cxt = CurrentMemoryContext;
 	for (i = 0; i < n; i++)
 		state->attnum[i] = identity_attnum(rel, i, true);
 	return state;
@@ -307,6 +386,7 @@ ecsBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 					  List *fdw_private, int subplan_index, int eflags)
 {
 	EcsModifyState *state;
+	List	   *tlist;
 	int			i;
 
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
@@ -318,12 +398,16 @@ ecsBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	state->returning = boolVal(list_nth(fdw_private, FdwModifyPrivateReturning));
 	if (mtstate->operation != CMD_INSERT)
 	{
+		tlist = outerPlanState(mtstate)->plan->targetlist;
 		for (i = 0; i < lengthof(state->junk); i++)
 		{
 			if (state->attnum[i] != 0)
-				state->junk[i] = ExecFindJunkAttributeInTlist(outerPlanState(mtstate)->plan->targetlist,
+				state->junk[i] = ExecFindJunkAttributeInTlist(tlist,
 															  identity_names[i]);
 		}
+		if (boolVal(list_nth(fdw_private, FdwModifyPrivateAnyColumn)) ||
+			mtstate->operation == CMD_DELETE)
+			state->wholerow = ExecFindJunkAttributeInTlist(tlist, "wholerow");
 	}
 	rinfo->ri_FdwState = state;
 }
@@ -391,6 +475,304 @@ junk_text(TupleTableSlot *planSlot, AttrNumber attno, const char *what)
 }
 
 /*
+ * old_row
+ *		The row as the scan read it, from the wholerow junk column, deformed
+ *		into values and nulls of the table's descriptor.
+ */
+static void
+old_row(EcsModifyState *state, TupleTableSlot *planSlot, Datum *values,
+		bool *nulls)
+{
+	bool		isnull;
+	Datum		datum = ExecGetJunkAttribute(planSlot, state->wholerow, &isnull);
+	HeapTupleHeader td;
+	HeapTupleData tuple;
+
+	if (isnull)
+		elog(ERROR, "the row to change was not passed on by the scan");
+	td = DatumGetHeapTupleHeader(datum);
+	tuple.t_len = HeapTupleHeaderGetDatumLength(td);
+	ItemPointerSetInvalid(&tuple.t_self);
+	tuple.t_tableOid = InvalidOid;
+	tuple.t_data = td;
+	heap_deform_tuple(&tuple, RelationGetDescr(state->rel), values, nulls);
+}
+
+/*
+ * row_name
+ *		How the HINT of a later error names a changed row.
+ */
+static char *
+row_name(const char *region, const char *image_id, const char *account)
+{
+	return account ?
+		psprintf("image %s in %s for account %s", image_id, region, account) :
+		psprintf("image %s in %s", image_id, region);
+}
+
+/*
+ * already_done
+ *		Whether this statement changed the row already (a join can produce
+ *		it more than once; like a table's row, it is changed only once).
+ */
+static bool
+already_done(EcsModifyState *state, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, state->done)
+	{
+		if (strcmp(strVal(lfirst(lc)), name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * mark_done
+ *		Remember a changed row.  The first change in a transaction block
+ *		warns that ROLLBACK will not undo it.
+ */
+static void
+mark_done(EcsModifyState *state, const char *name)
+{
+	MemoryContext old = MemoryContextSwitchTo(state->cxt);
+
+	if (state->done == NIL && IsTransactionBlock())
+		ereport(WARNING,
+				(errcode(ERRCODE_WARNING),
+				 errmsg("changes to foreign table \"%s\" take effect at once",
+						RelationGetRelationName(state->rel)),
+				 errdetail("ROLLBACK will not undo them.")));
+	state->done = lappend(state->done, makeString(pstrdup(name)));
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * done_hint
+ *		"Already changed and not undone: ..." with the first rows changed.
+ */
+static char *
+done_hint(EcsModifyState *state)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "%d %s changed before the error, and stay%s changed:",
+					 list_length(state->done),
+					 list_length(state->done) == 1 ? "row was" : "rows were",
+					 list_length(state->done) == 1 ? "s" : "");
+	foreach(lc, state->done)
+	{
+		if (foreach_current_index(lc) == MAX_DONE_NAMED)
+		{
+			appendStringInfo(&buf, " and %d more",
+							 list_length(state->done) - MAX_DONE_NAMED);
+			break;
+		}
+		appendStringInfo(&buf, "%s %s", foreach_current_index(lc) > 0 ? "," : "",
+						 strVal(lfirst(lc)));
+	}
+	appendStringInfoChar(&buf, '.');
+	return buf.data;
+}
+
+/*
+ * insert_row
+ *		INSERT into image_share_permissions: share the image.  Only the
+ *		identity columns can be given: the API sets the others.
+ */
+static TupleTableSlot *
+insert_row(EcsModifyState *state, TupleTableSlot *slot)
+{
+	TupleDesc	tupdesc = RelationGetDescr(state->rel);
+	char	   *region = slot_text(slot, state->attnum[0], "region_id");
+	char	   *image_id = slot_text(slot, state->attnum[1], "image_id");
+	char	   *account = slot_text(slot, state->attnum[2], "account_id");
+	char	   *name;
+	int			i;
+
+	for (i = 1; i <= tupdesc->natts; i++)
+	{
+		bool		isnull;
+
+		if (TupleDescAttr(tupdesc, i - 1)->attisdropped ||
+			i == state->attnum[0] || i == state->attnum[1] ||
+			i == state->attnum[2])
+			continue;
+		(void) slot_getattr(slot, i, &isnull);
+		if (!isnull)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("cannot set column \"%s\" of foreign table \"%s\"",
+							NameStr(TupleDescAttr(tupdesc, i - 1)->attname),
+							RelationGetRelationName(state->rel)),
+					 errhint("Sharing takes region_id, image_id and account_id; the API sets the other columns.")));
+	}
+	ecs_check_account_id(account);
+	name = row_name(region, image_id, account);
+	if (already_done(state, name))
+		return NULL;
+	ecs_share_accounts(state->config, region, image_id, list_make1(account), true);
+	mark_done(state, name);
+	if (state->returning &&
+		!ecs_scan_fetch_row(state->rel, state->config, region, image_id,
+							account, slot))
+		return NULL;
+	return slot;
+}
+
+/*
+ * update_row
+ *		UPDATE of images: ModifyImageAttribute with the changed columns (the
+ *		SET list's, and those a BEFORE ROW trigger changed).
+ */
+static TupleTableSlot *
+update_row(EcsModifyState *state, TupleTableSlot *slot,
+		   TupleTableSlot *planSlot)
+{
+	TupleDesc	tupdesc = RelationGetDescr(state->rel);
+	char	   *region = junk_text(planSlot, state->junk[0], "region_id");
+	char	   *image_id = junk_text(planSlot, state->junk[1], "image_id");
+	char	   *name = row_name(region, image_id, NULL);
+	char	   *values[5] = {NULL, NULL, NULL, NULL, NULL};
+	ListCell   *la;
+	ListCell   *lf;
+
+	if (already_done(state, name))
+		return NULL;
+	forboth(la, state->target_attrs, lf, state->target_fields)
+	{
+		int			attnum = lfirst_int(la);
+
+		values[changeable_index(strVal(lfirst(lf)))] =
+			slot_text(slot, attnum, NameStr(TupleDescAttr(tupdesc, attnum - 1)->attname));
+	}
+	if (state->wholerow != 0)
+	{
+		Datum	   *old_values = palloc(sizeof(Datum) * tupdesc->natts);
+		bool	   *old_nulls = palloc(sizeof(bool) * tupdesc->natts);
+		int			attnum;
+
+		old_row(state, planSlot, old_values, old_nulls);
+		slot_getallattrs(slot);
+		for (attnum = 1; attnum <= tupdesc->natts; attnum++)
+		{
+			Form_pg_attribute att = TupleDescAttr(tupdesc, attnum - 1);
+			int			i;
+
+			if (att->attisdropped ||
+				list_member_int(state->target_attrs, attnum))
+				continue;
+			if (slot->tts_isnull[attnum - 1] == old_nulls[attnum - 1] &&
+				(old_nulls[attnum - 1] ||
+				 datum_image_eq(slot->tts_values[attnum - 1],
+								old_values[attnum - 1], att->attbyval,
+								att->attlen)))
+				continue;
+			i = changeable_index(ecs_scan_column_field(RelationGetRelid(state->rel),
+													   attnum, NameStr(att->attname)));
+			if (i < 0)
+				refuse_column(state->rel, attnum);
+			values[i] = slot_text(slot, attnum, NameStr(att->attname));
+		}
+	}
+	ecs_modify_image_attribute(state->config, region, image_id, values[0],
+							   values[1], values[2], values[3], values[4]);
+	mark_done(state, name);
+	if (state->returning &&
+		!ecs_scan_fetch_row(state->rel, state->config, region, image_id, NULL,
+							slot))
+		return NULL;
+	return slot;
+}
+
+/*
+ * delete_row
+ *		DELETE of images (DeleteImage) or of share permissions (unshare).
+ */
+static TupleTableSlot *
+delete_row(EcsModifyState *state, TupleTableSlot *slot,
+		   TupleTableSlot *planSlot)
+{
+	char	   *region = junk_text(planSlot, state->junk[0], "region_id");
+	char	   *image_id = junk_text(planSlot, state->junk[1], "image_id");
+	char	   *account = NULL;
+	char	   *name;
+
+	if (state->attnum[2] != 0)
+		account = junk_text(planSlot, state->junk[2], "account_id");
+	name = row_name(region, image_id, account);
+	if (already_done(state, name))
+		return NULL;
+
+	if (account != NULL)
+	{
+		ecs_share_accounts(state->config, region, image_id,
+						   list_make1(account), false);
+		mark_done(state, name);
+		/* the row as the scan read it: it is gone from the API now */
+		if (state->returning)
+		{
+			ExecClearTuple(slot);
+			old_row(state, planSlot, slot->tts_values, slot->tts_isnull);
+			ExecStoreVirtualTuple(slot);
+		}
+		return slot;
+	}
+
+	/* read the image first: after the delete there is nothing to return */
+	if (state->returning &&
+		!ecs_scan_fetch_row(state->rel, state->config, region, image_id, NULL,
+							slot))
+		return NULL;
+	ecs_delete_image_call(state->config, region, image_id, false);
+	mark_done(state, name);
+	return slot;
+}
+
+/*
+ * exec_row
+ *		Change one row; if that fails after earlier rows were changed, the
+ *		error's HINT says which.
+ */
+static TupleTableSlot *
+exec_row(ResultRelInfo *rinfo, CmdType operation, TupleTableSlot *slot,
+		 TupleTableSlot *planSlot)
+{
+	EcsModifyState *state = (EcsModifyState *) rinfo->ri_FdwState;
+	MemoryContext cxt = CurrentMemoryContext;
+	TupleTableSlot *volatile result = NULL;
+
+	PG_TRY();
+	{
+		if (operation == CMD_INSERT)
+			result = insert_row(state, slot);
+		else if (operation == CMD_UPDATE)
+			result = update_row(state, slot, planSlot);
+		else
+			result = delete_row(state, slot, planSlot);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		if (state->done == NIL)
+			PG_RE_THROW();
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		edata->hint = edata->hint ?
+			psprintf("%s %s", done_hint(state), edata->hint) :
+			done_hint(state);
+		ReThrowError(edata);
+	}
+	PG_END_TRY();
+	return result;
+}
+
+/*
  * ecsExecForeignInsert
  *		INSERT into image_share_permissions: share the image.
  */
@@ -398,14 +780,7 @@ static TupleTableSlot *
 ecsExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 					 TupleTableSlot *slot, TupleTableSlot *planSlot)
 {
-	EcsModifyState *state = (EcsModifyState *) rinfo->ri_FdwState;
-	char	   *region = slot_text(slot, state->attnum[0], "region_id");
-	char	   *image_id = slot_text(slot, state->attnum[1], "image_id");
-	char	   *account = slot_text(slot, state->attnum[2], "account_id");
-
-	ecs_check_account_id(account);
-	ecs_share_accounts(state->config, region, image_id, list_make1(account), true);
-	return slot;
+	return exec_row(rinfo, CMD_INSERT, slot, planSlot);
 }
 
 /*
@@ -416,33 +791,7 @@ static TupleTableSlot *
 ecsExecForeignUpdate(EState *estate, ResultRelInfo *rinfo,
 					 TupleTableSlot *slot, TupleTableSlot *planSlot)
 {
-	EcsModifyState *state = (EcsModifyState *) rinfo->ri_FdwState;
-	char	   *region = junk_text(planSlot, state->junk[0], "region_id");
-	char	   *image_id = junk_text(planSlot, state->junk[1], "image_id");
-	char	   *values[5] = {NULL, NULL, NULL, NULL, NULL};
-	ListCell   *la;
-	ListCell   *lf;
-
-	forboth(la, state->target_attrs, lf, state->target_fields)
-	{
-		int			attnum = lfirst_int(la);
-		const char *field = strVal(lfirst(lf));
-		int			i;
-
-		for (i = 0; changeable_fields[i] != NULL; i++)
-		{
-			if (strcmp(changeable_fields[i], field) == 0)
-				values[i] = slot_text(slot, attnum,
-									  NameStr(TupleDescAttr(slot->tts_tupleDescriptor,
-															attnum - 1)->attname));
-		}
-	}
-	ecs_modify_image_attribute(state->config, region, image_id, values[0],
-							   values[1], values[2], values[3], values[4]);
-	if (state->returning &&
-		!ecs_scan_fetch_image(state->rel, state->config, region, image_id, slot))
-		return NULL;
-	return slot;
+	return exec_row(rinfo, CMD_UPDATE, slot, planSlot);
 }
 
 /*
@@ -453,38 +802,7 @@ static TupleTableSlot *
 ecsExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
 					 TupleTableSlot *slot, TupleTableSlot *planSlot)
 {
-	EcsModifyState *state = (EcsModifyState *) rinfo->ri_FdwState;
-	char	   *region = junk_text(planSlot, state->junk[0], "region_id");
-	char	   *image_id = junk_text(planSlot, state->junk[1], "image_id");
-
-	if (ecs_scan_table_resource(RelationGetRelid(state->rel)) == ECS_RESOURCE_SHARE_PERMISSIONS)
-	{
-		char	   *account = junk_text(planSlot, state->junk[2], "account_id");
-
-		ecs_share_accounts(state->config, region, image_id,
-						   list_make1(account), false);
-		if (state->returning)
-		{
-			ExecClearTuple(slot);
-			memset(slot->tts_isnull, true,
-				   sizeof(bool) * slot->tts_tupleDescriptor->natts);
-			slot->tts_values[state->attnum[0] - 1] = CStringGetTextDatum(region);
-			slot->tts_values[state->attnum[1] - 1] = CStringGetTextDatum(image_id);
-			slot->tts_values[state->attnum[2] - 1] = CStringGetTextDatum(account);
-			slot->tts_isnull[state->attnum[0] - 1] = false;
-			slot->tts_isnull[state->attnum[1] - 1] = false;
-			slot->tts_isnull[state->attnum[2] - 1] = false;
-			ExecStoreVirtualTuple(slot);
-		}
-		return slot;
-	}
-
-	/* read the image first: after the delete there is nothing to return */
-	if (state->returning &&
-		!ecs_scan_fetch_image(state->rel, state->config, region, image_id, slot))
-		return NULL;
-	ecs_delete_image_call(state->config, region, image_id, false);
-	return slot;
+	return exec_row(rinfo, CMD_DELETE, slot, planSlot);
 }
 
 /*

@@ -432,7 +432,7 @@ check_option_value(const EcsOption *opt, DefElem *def)
 			(void) parse_int_option(opt, value);
 			break;
 		case OPT_BOOL:
-			(void) defGetBoolean(def);
+			(void) ecs_option_bool(def);
 			break;
 		case OPT_ENDPOINT:
 			check_endpoint(opt->name, value, true, false);
@@ -511,7 +511,10 @@ parse_int_option(const EcsOption *opt, const char *value)
 {
 	int			result;
 
-	if (!parse_int(value, &result, 0, NULL))
+	/* digits only: parse_int would take spaces, "+" and hex */
+	if (strspn(value + (value[0] == '-'), "0123456789") !=
+		strlen(value + (value[0] == '-')) ||
+		!parse_int(value, &result, 0, NULL))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid value for integer option \"%s\": \"%s\"",
@@ -524,6 +527,72 @@ parse_int_option(const EcsOption *opt, const char *value)
 				 errdetail("Valid values are between \"%d\" and \"%d\".",
 						   opt->min, opt->max)));
 	return result;
+}
+
+/*
+ * ecs_option_bool
+ *		A Boolean option, in any spelling PostgreSQL takes for a boolean
+ *		(true, yes, on, 1, and their opposites).
+ */
+bool
+ecs_option_bool(DefElem *def)
+{
+	bool		result;
+
+	if (!parse_bool(defGetString(def), &result))
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 errmsg("%s requires a Boolean value", def->defname)));
+	return result;
+}
+
+/*
+ * host_port_ok
+ *		Whether host[:port] has braces only as "{region}", and a port, if
+ *		any, from 1 to 65535.
+ */
+static bool
+host_port_ok(const char *hostport)
+{
+	const char *p = hostport;
+	const char *port = NULL;
+
+	while (*p)
+	{
+		if (*p == '{')
+		{
+			if (strncmp(p, "{region}", 8) != 0)
+				return false;
+			p += 8;
+			continue;
+		}
+		if (*p == '}')
+			return false;
+		if (*p == '[')
+		{
+			/* an IPv6 address: up to its bracket */
+			if ((p = strchr(p, ']')) == NULL)
+				return false;
+			p++;
+			continue;
+		}
+		if (*p == ':')
+		{
+			if (port != NULL)
+				return false;
+			port = p + 1;
+		}
+		p++;
+	}
+	if (port != NULL)
+	{
+		size_t		n = strlen(port);
+
+		if (n < 1 || n > 5 || strspn(port, "0123456789") != n ||
+			atoi(port) < 1 || atoi(port) > 65535)
+			return false;
+	}
+	return true;
 }
 
 /*
@@ -593,6 +662,8 @@ check_endpoint(const char *name, const char *value, bool allow_region,
 					"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:[]") !=
 			 (size_t) (end - host))
 		ok = false;
+	else
+		ok = host_port_ok(pnstrdup(host, end - host));
 	if (!ok)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -881,7 +952,7 @@ apply_option(EcsConfig *config, DefElem *def)
 	else if (strcmp(name, "ca_file") == 0)
 		config->ca_file = value;
 	else if (strcmp(name, "updatable") == 0)
-		config->updatable = defGetBoolean(def);
+		config->updatable = ecs_option_bool(def);
 	else if (strcmp(name, "language") == 0)
 		config->language = value;
 	else if (strcmp(name, "network") == 0)
@@ -1060,7 +1131,7 @@ ecs_option_table_bool(Oid foreigntableid, const char *name, bool dflt)
 		DefElem    *def = lfirst(lc);
 
 		if (strcmp(def->defname, name) == 0)
-			result = defGetBoolean(def);
+			result = ecs_option_bool(def);
 	}
 	return result;
 }

@@ -510,6 +510,10 @@ field_text(Span item, const Span *members, const EcsField *field,
 			}
 			return text;
 		default:
+			/* an object or array for a column that is not jsonb: its JSON
+			 * text, for the column type's input function to judge */
+			if (*v.start == '{' || *v.start == '[')
+				return span_text(unwrap(v));
 			return scalar(v);
 	}
 }
@@ -564,17 +568,14 @@ after_value(const char **pp, const char *end, char close)
 /*
  * value_fits
  *		Whether a member's value has a JSON type that a field of kind can
- *		take: scalars (numbers and Booleans may come as strings, as the API
- *		mixes them) for scalar fields, an object or array for tags.
+ *		take: an object or array for tags; anything for the others (a
+ *		column's type decides what it takes, and says so about the column).
  */
 static bool
 value_fits(Span value, EcsFieldKind kind)
 {
 	switch (kind)
 	{
-		case ECS_FIELD_SCALAR:
-		case ECS_FIELD_PERCENT:
-			return *value.start != '{' && *value.start != '[';
 		case ECS_FIELD_TAGS:
 			return *value.start == '{' || *value.start == '[' ||
 				*value.start == 'n';

@@ -131,15 +131,15 @@ static const struct
 	{NULL, NULL}
 };
 
-static const char *const image_statuses[] = {
+const char *const ecs_image_statuses[] = {
 	"Creating", "Waiting", "Available", "UnAvailable", "CreateFailed",
 	"Deprecated", NULL
 };
 static const char *const owner_aliases[] = {
 	"self", "others", "system", "marketplace", NULL
 };
-static const char *const os_types[] = {"linux", "windows", NULL};
-static const char *const architectures[] = {"i386", "x86_64", "arm64", NULL};
+const char *const ecs_os_types[] = {"linux", "windows", NULL};
+const char *const ecs_architectures[] = {"i386", "x86_64", "arm64", NULL};
 static const char *const usages[] = {"instance", "none", NULL};
 
 /*
@@ -151,9 +151,9 @@ static const struct
 	const char *param;
 	const char *const *known;
 }			closed_filters[] = {
-	{"Status", image_statuses},
-	{"OSType", os_types},
-	{"Architecture", architectures},
+	{"Status", ecs_image_statuses},
+	{"OSType", ecs_os_types},
+	{"Architecture", ecs_architectures},
 	{"Usage", usages},
 	{NULL, NULL}
 };
@@ -228,6 +228,8 @@ static void ecsForeignAsyncNotify(AsyncRequest *areq);
 static void produce_row(AsyncRequest *areq);
 
 static bool is_request_field(const ResourceDef *def, const char *field);
+static char *default_field(const char *attname);
+static char *import_columns(const char *columns);
 static void init_columns(EcsScanState *state, Relation rel,
 						 List *retrieved_attrs);
 static bool has_exec_param(Node *node, void *context);
@@ -282,13 +284,24 @@ char *
 ecs_scan_column_field(Oid relid, int attnum, const char *attname)
 {
 	char	   *option = ecs_option_column_field(relid, attnum);
+
+	if (option != NULL)
+		return option;
+	return default_field(attname);
+}
+
+/*
+ * default_field
+ *		The API field of a column without a "field" option.
+ */
+static char *
+default_field(const char *attname)
+{
 	StringInfoData buf;
 	bool		upper = true;
 	const char *p;
 	int			i;
 
-	if (option != NULL)
-		return option;
 	for (i = 0; field_exceptions[i].column != NULL; i++)
 	{
 		if (strcmp(field_exceptions[i].column, attname) == 0)
@@ -586,9 +599,10 @@ init_columns(EcsScanState *state, Relation rel, List *retrieved_attrs)
 			field->kind = ECS_FIELD_RAW;
 		else if (is_request_field(state->def, field->name))
 			field->kind = ECS_FIELD_PARAM;
+		else if (strcmp(field->name, "Tags") == 0)
+			field->kind = ECS_FIELD_TAGS;
 		else if (att->atttypid == JSONBOID || att->atttypid == JSONOID)
-			field->kind = strcmp(field->name, "Tags") == 0 ?
-				ECS_FIELD_TAGS : ECS_FIELD_JSON;
+			field->kind = ECS_FIELD_JSON;
 		else if (att->atttypid == INT2OID || att->atttypid == INT4OID ||
 				 att->atttypid == INT8OID || att->atttypid == NUMERICOID ||
 				 att->atttypid == FLOAT4OID || att->atttypid == FLOAT8OID)
@@ -1173,14 +1187,16 @@ store_row(EcsScanState *state, char **row, TupleTableSlot *slot)
 }
 
 /*
- * ecs_scan_fetch_image
- *		Read one image of a foreign table of images into slot, every column
- *		filled and the slot materialized (for RETURNING of UPDATE and
- *		DELETE).  Returns false if the image is not there.
+ * ecs_scan_fetch_row
+ *		Read one row of a foreign table into slot, every column filled and
+ *		the slot materialized (for RETURNING of writes): the image, or with
+ *		account, the image's share permission for that account.  Returns
+ *		false if it is not there.
  */
 bool
-ecs_scan_fetch_image(Relation rel, EcsConfig *config, const char *region,
-					 const char *image_id, TupleTableSlot *slot)
+ecs_scan_fetch_row(Relation rel, EcsConfig *config, const char *region,
+				   const char *image_id, const char *account,
+				   TupleTableSlot *slot)
 {
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext,
 											  "ecs_image_fdw fetch",
@@ -1195,7 +1211,8 @@ ecs_scan_fetch_image(Relation rel, EcsConfig *config, const char *region,
 	int			i;
 
 	state.config = config;
-	state.def = &resources[ECS_RESOURCE_IMAGES];
+	state.def = &resources[account ? ECS_RESOURCE_SHARE_PERMISSIONS :
+						   ECS_RESOURCE_IMAGES];
 	state.relname = RelationGetRelationName(rel);
 	state.errcolumn = -1;
 	for (i = 1; i <= RelationGetNumberOfAttributes(rel); i++)
@@ -1214,15 +1231,28 @@ ecs_scan_fetch_image(Relation rel, EcsConfig *config, const char *region,
 	state.spec.limit = -1;
 	state.spec.regions = list_make1(pstrdup(region));
 	ecs_params_add(params, "ImageId", image_id);
-	ecs_params_add(params, "Status", ECS_ALL_IMAGE_STATUSES);
+	if (account == NULL)
+		ecs_params_add(params, "Status", ECS_ALL_IMAGE_STATUSES);
+	else
+	{
+		/* the extra field after the columns: the account of each row */
+		((EcsField *) state.spec.fields)[state.ncolumns].name = "AliyunId";
+		state.spec.nfields = state.ncolumns + 1;
+	}
 	state.spec.param_sets = list_make1(params);
 
 	fanout = ecs_fanout_begin(config, &state.spec);
-	while ((page = ecs_fanout_next_page(fanout)) != NULL && !found)
+	while (!found && (page = ecs_fanout_next_page(fanout)) != NULL)
 	{
-		if (page->nrows > 0)
+		for (i = 0; i < page->nrows && !found; i++)
 		{
-			store_row(&state, page->values, slot);
+			char	  **row = page->values + i * page->nfields;
+
+			if (account != NULL &&
+				(row[state.ncolumns] == NULL ||
+				 strcmp(row[state.ncolumns], account) != 0))
+				continue;
+			store_row(&state, row, slot);
 			ExecMaterializeSlot(slot);
 			found = true;
 		}
@@ -1434,6 +1464,29 @@ produce_row(AsyncRequest *areq)
 }
 
 /*
+ * import_columns
+ *		Column definitions ("name type, ...") with each column's field
+ *		written out, so that a column keeps its field when it is renamed.
+ */
+static char *
+import_columns(const char *columns)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, ecs_option_split_list(columns))
+	{
+		const char *def = lfirst(lc);
+		char	   *name = pnstrdup(def, strcspn(def, " "));
+
+		appendStringInfo(&buf, "%s%s OPTIONS (field %s)", buf.len > 0 ? ", " : "",
+						 def, quote_literal_cstr(default_field(name)));
+	}
+	return buf.data;
+}
+
+/*
  * ecsImportForeignSchema
  *		IMPORT FOREIGN SCHEMA ecs: one foreign table per resource.  The
  *		core applies LIMIT TO and EXCEPT to what this returns.
@@ -1443,8 +1496,22 @@ ecsImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 {
 	ForeignServer *server = GetForeignServer(serverOid);
 	List	   *commands = NIL;
+	const char *updatable = NULL;
+	ListCell   *lc;
 	int			i;
 
+	foreach(lc, stmt->options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, "updatable") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+					 errmsg("invalid option \"%s\" for IMPORT FOREIGN SCHEMA",
+							def->defname),
+					 errhint("The only option is \"updatable\".")));
+		updatable = ecs_option_bool(def) ? "true" : "false";
+	}
 	if (strcmp(stmt->remote_schema, "ecs") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_SCHEMA_NOT_FOUND),
@@ -1453,11 +1520,18 @@ ecsImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 				 errhint("The only schema is \"ecs\".")));
 
 	for (i = 0; i < lengthof(resources); i++)
+	{
+		bool		writable = (i == ECS_RESOURCE_IMAGES ||
+								i == ECS_RESOURCE_SHARE_PERMISSIONS);
+
 		commands = lappend(commands,
-						   psprintf("CREATE FOREIGN TABLE %s (%s) SERVER %s OPTIONS (resource %s)",
+						   psprintf("CREATE FOREIGN TABLE %s (%s) SERVER %s OPTIONS (resource %s%s%s)",
 									quote_identifier(resources[i].name),
-									resources[i].columns,
+									import_columns(resources[i].columns),
 									quote_identifier(server->servername),
-									quote_literal_cstr(resources[i].name)));
+									quote_literal_cstr(resources[i].name),
+									writable && updatable ? ", updatable " : "",
+									writable && updatable ? quote_literal_cstr(updatable) : ""));
+	}
 	return commands;
 }
