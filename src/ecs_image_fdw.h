@@ -250,6 +250,10 @@ typedef struct EcsListSpec
 	int			nfields;
 	int64		limit;			/* rows the query is likely to want; -1 */
 	bool		evented;		/* polled by an asynchronous scan */
+	List	  **found_regions;	/* if not NULL, where the regions that
+								 * DescribeRegions lists are kept (char *),
+								 * allocated in found_cxt */
+	MemoryContext found_cxt;
 } EcsListSpec;
 
 typedef struct EcsFanoutStats
@@ -352,9 +356,9 @@ extern char *ecs_route_region_list(const EcsConfig *config);
 extern void ecs_pushdown_classify(EcsResource resource, Index relid,
 								  char **const fields, int natts,
 								  List *clauses, List **filters, List **exprs);
-extern bool ecs_pushdown_clause_is_pushable(EcsResource resource, Index relid,
-											char **const fields, int natts,
-											Expr *clause);
+extern int	ecs_pushdown_clause_values(EcsResource resource, Index relid,
+									   char **const fields, int natts,
+									   Expr *clause, EcsFilterKind *kind);
 extern List *ecs_pushdown_evaluate(List *filters, List *exprstates,
 								   ExprContext *econtext, bool *no_rows);
 

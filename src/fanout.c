@@ -789,6 +789,19 @@ accept_page(EcsFanout *fanout, Work *work)
 						regions = lappend(regions, page->values[2 * i]);
 				}
 
+				/* what DescribeRegions lists, for the scan's restarts */
+				if (spec->found_regions != NULL && spec->regions == NIL)
+				{
+					MemoryContext old = MemoryContextSwitchTo(spec->found_cxt);
+
+					list_free_deep(*spec->found_regions);
+					*spec->found_regions = NIL;
+					foreach(lc, regions)
+						*spec->found_regions = lappend(*spec->found_regions,
+													   pstrdup(lfirst(lc)));
+					MemoryContextSwitchTo(old);
+				}
+
 				/*
 				 * Regions named by the query that are not listed have no
 				 * rows; those of a regions option are a mistake.

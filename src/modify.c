@@ -108,6 +108,9 @@ static void ecsEndForeignModify(EState *estate, ResultRelInfo *rinfo);
 static void ecsBeginForeignInsert(ModifyTableState *mtstate,
 								  ResultRelInfo *rinfo);
 static void ecsEndForeignInsert(EState *estate, ResultRelInfo *rinfo);
+static void ecsExplainForeignModify(ModifyTableState *mtstate,
+									ResultRelInfo *rinfo, List *fdw_private,
+									int subplan_index, ExplainState *es);
 
 static int	identity_count(EcsResource resource);
 static int	changeable_index(const char *field);
@@ -136,6 +139,7 @@ ecs_modify_routine(FdwRoutine *routine)
 	routine->EndForeignModify = ecsEndForeignModify;
 	routine->BeginForeignInsert = ecsBeginForeignInsert;
 	routine->EndForeignInsert = ecsEndForeignInsert;
+	routine->ExplainForeignModify = ecsExplainForeignModify;
 }
 
 /*
@@ -812,4 +816,22 @@ ecsExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
 static void
 ecsEndForeignModify(EState *estate, ResultRelInfo *rinfo)
 {
+}
+
+/*
+ * ecsExplainForeignModify
+ *		The API action each row becomes.
+ */
+static void
+ecsExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
+						List *fdw_private, int subplan_index,
+						ExplainState *es)
+{
+	bool		images = ecs_scan_table_resource(RelationGetRelid(rinfo->ri_RelationDesc)) ==
+		ECS_RESOURCE_IMAGES;
+
+	ExplainPropertyText("ECS Action",
+						!images ? "ModifyImageSharePermission" :
+						mtstate->operation == CMD_UPDATE ? "ModifyImageAttribute" :
+						"DeleteImage", es);
 }

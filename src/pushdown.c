@@ -273,22 +273,29 @@ ecs_pushdown_classify(EcsResource resource, Index relid, char **const fields,
 }
 
 /*
- * ecs_pushdown_clause_is_pushable
- *		Whether one clause would become an API filter (for costing the
- *		parameterized paths of joins).
+ * ecs_pushdown_clause_values
+ *		How many values one clause would send as an API filter (a constant
+ *		array's length, else 1), and its kind; 0 if it is not pushed.  For
+ *		costing paths.
  */
-bool
-ecs_pushdown_clause_is_pushable(EcsResource resource, Index relid,
-								char **const fields, int natts, Expr *clause)
+int
+ecs_pushdown_clause_values(EcsResource resource, Index relid,
+						   char **const fields, int natts, Expr *clause,
+						   EcsFilterKind *kind)
 {
 	const FilterMap *map;
 	Expr	   *value;
 	bool		is_array;
 
-	if (!ecs_pushdown_enabled)
-		return false;
-	return classify_clause(clause, relid, resource, fields, natts,
-						   &map, &value, &is_array);
+	if (!ecs_pushdown_enabled ||
+		!classify_clause(clause, relid, resource, fields, natts,
+						 &map, &value, &is_array))
+		return 0;
+	*kind = map->kind;
+	if (is_array && IsA(value, Const) && !((Const *) value)->constisnull)
+		return Max(1, ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(((Const *) value)->constvalue)),
+									 ARR_DIMS(DatumGetArrayTypeP(((Const *) value)->constvalue))));
+	return 1;
 }
 
 /*

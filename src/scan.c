@@ -25,6 +25,7 @@
 #include "postgres.h"
 
 #include <ctype.h>
+#include <math.h>
 
 #include "access/table.h"
 #include "catalog/pg_type.h"
@@ -165,7 +166,11 @@ typedef struct EcsPlanState
 	int			natts;
 	char	  **fields;			/* API field of each column, by attnum - 1 */
 	bool		async_capable;	/* may run as an Append's async child */
+	int			nregions;		/* of the regions option; 0 for "*" */
 } EcsPlanState;
+
+/* What the planner assumes of an account whose regions are "*" */
+#define ESTIMATED_REGIONS 8
 
 /* How to turn one API field into one column */
 typedef struct ColumnState
@@ -200,6 +205,9 @@ typedef struct EcsScanState
 	bool		async;			/* run by an Append's async requests */
 	bool		waiting;		/* the last row asked for is not there yet */
 	EcsFanoutStats stats;		/* of listings finished by a rescan */
+	List	   *all_regions;	/* what DescribeRegions listed (char *), so
+								 * that a rescan does not ask again */
+	bool		regions_listed; /* spec.regions came from all_regions */
 	EcsPage    *page;
 	int			row;			/* next row of page */
 	const char *relname;
@@ -229,6 +237,9 @@ static void produce_row(AsyncRequest *areq);
 
 static bool is_request_field(const ResourceDef *def, const char *field);
 static char *default_field(const char *attname);
+static int	regions_option_count(Oid foreigntableid);
+static double estimate_requests(RelOptInfo *baserel, List *clauses,
+								bool first_scan);
 static char *import_columns(const char *columns);
 static void init_columns(EcsScanState *state, Relation rel,
 						 List *retrieved_attrs);
@@ -371,6 +382,7 @@ ecsGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 										   NameStr(att->attname));
 	}
 	table_close(rel, NoLock);
+	plan->nregions = regions_option_count(foreigntableid);
 	baserel->fdw_private = plan;
 
 	baserel->rows = clamp_row_est(resources[plan->resource].rows *
@@ -406,6 +418,96 @@ ec_member_matches(PlannerInfo *root, RelOptInfo *rel, EquivalenceClass *ec,
 }
 
 /*
+ * regions_option_count
+ *		How many regions the regions option (the table's, else the server's)
+ *		names; 0 for "*".
+ */
+static int
+regions_option_count(Oid foreigntableid)
+{
+	ForeignTable *table = GetForeignTable(foreigntableid);
+	List	   *options = list_concat_copy(GetForeignServer(table->serverid)->options,
+										   table->options);
+	const char *regions = "*";
+	ListCell   *lc;
+
+	foreach(lc, options)
+	{
+		DefElem    *def = lfirst(lc);
+
+		if (strcmp(def->defname, "regions") == 0)
+			regions = defGetString(def);
+	}
+	return strcmp(regions, "*") == 0 ? 0 :
+		list_length(ecs_option_split_list(regions));
+}
+
+/*
+ * estimate_requests
+ *		The requests a listing takes under the pushed clauses among clauses
+ *		(RestrictInfos): one per region asked (those a clause names, the
+ *		regions option's, or an estimate of the account's) and combination
+ *		of one-request-per-value filters, and for a full listing of a region
+ *		its pages; with first_scan, DescribeRegions too when the regions are
+ *		not known.  Permissions without image ids first list own images.
+ */
+static double
+estimate_requests(RelOptInfo *baserel, List *clauses, bool first_scan)
+{
+	EcsPlanState *plan = (EcsPlanState *) baserel->fdw_private;
+	const ResourceDef *def = &resources[plan->resource];
+	double		regions = plan->nregions > 0 ? plan->nregions : ESTIMATED_REGIONS;
+	bool		regions_known = plan->nregions > 0;
+	double		combinations = 1;
+	bool		narrowed = false;
+	bool		by_image = false;
+	double		requests;
+	ListCell   *lc;
+
+	if (!def->per_region)
+		return 1;
+	foreach(lc, clauses)
+	{
+		RestrictInfo *rinfo = lfirst(lc);
+		EcsFilterKind kind;
+		int			n = ecs_pushdown_clause_values(plan->resource, baserel->relid,
+												   plan->fields, plan->natts,
+												   rinfo->clause, &kind);
+
+		if (n == 0)
+			continue;
+		switch (kind)
+		{
+			case ECS_FILTER_REGION:
+				regions = regions_known ? Min(regions, n) : n;
+				regions_known = true;
+				break;
+			case ECS_FILTER_EACH:
+				combinations *= n;
+				narrowed = true;
+				by_image = true;	/* permissions have only ImageId */
+				break;
+			case ECS_FILTER_LIST:
+			case ECS_FILTER_TAGS:
+				narrowed = true;
+				break;
+			case ECS_FILTER_OWNER:
+				break;
+		}
+	}
+	combinations = Min(combinations, MAX_PARAM_SETS);
+	requests = regions * combinations;
+	if (!narrowed)
+		requests *= Max(1.0, ceil(def->rows / ESTIMATED_REGIONS / 100.0));
+	if (plan->resource == ECS_RESOURCE_SHARE_PERMISSIONS && !by_image)
+		requests += regions * resources[ECS_RESOURCE_IMAGES].rows /
+			ESTIMATED_REGIONS / 10;
+	if (first_scan && !regions_known)
+		requests += 1;
+	return requests;
+}
+
+/*
  * ecsGetForeignPaths
  *		The whole listing, and for joins a parameterized path per set of
  *		outer relations whose values can become API filters, so that the
@@ -416,15 +518,12 @@ ecsGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
 				   Oid foreigntableid)
 {
 	EcsPlanState *plan = (EcsPlanState *) baserel->fdw_private;
-	const ResourceDef *def = &resources[plan->resource];
 	List	   *candidates;
 	List	   *outer_sets = NIL;
 	ListCell   *lc;
-	double		requests = def->per_region ? 9 : 1;
+	double		requests;
 
-	/* a listing costs a request per region and page; own images cost more */
-	if (plan->resource == ECS_RESOURCE_SHARE_PERMISSIONS)
-		requests += resources[ECS_RESOURCE_IMAGES].rows / 10;
+	requests = estimate_requests(baserel, baserel->baserestrictinfo, true);
 	add_path(baserel, (Path *)
 			 ecs_create_foreignscan_path(root, baserel, NULL, baserel->rows,
 										 REQUEST_COST,
@@ -461,10 +560,12 @@ ecsGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
 		ListCell   *prev;
 		bool		seen = false;
 
+		EcsFilterKind kind;
+
 		if (!join_clause_is_movable_to(rinfo, baserel) ||
-			!ecs_pushdown_clause_is_pushable(plan->resource, baserel->relid,
-											 plan->fields, plan->natts,
-											 rinfo->clause))
+			ecs_pushdown_clause_values(plan->resource, baserel->relid,
+									   plan->fields, plan->natts,
+									   rinfo->clause, &kind) == 0)
 			continue;
 		outer = bms_difference(rinfo->clause_relids, baserel->relids);
 		if (bms_is_empty(outer))
@@ -483,11 +584,20 @@ ecsGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
 		Relids		outer = lfirst(lc);
 		ParamPathInfo *ppi = get_baserel_parampathinfo(root, baserel, outer);
 
-		/* one request per outer row, more if the region is not pinned */
+		/*
+		 * Each outer row restarts the listing with its values: a request per
+		 * region it asks and combination of values (DescribeRegions only
+		 * once per scan, so not counted here).
+		 */
+		requests = estimate_requests(baserel,
+									 list_concat_copy(baserel->baserestrictinfo,
+													  ppi->ppi_clauses),
+									 false);
 		add_path(baserel, (Path *)
 				 ecs_create_foreignscan_path(root, baserel, NULL, ppi->ppi_rows,
 											 REQUEST_COST,
-											 REQUEST_COST + ppi->ppi_rows * cpu_tuple_cost,
+											 REQUEST_COST * requests +
+											 ppi->ppi_rows * cpu_tuple_cost,
 											 NIL, outer, NULL, NIL, NIL));
 	}
 }
@@ -539,6 +649,29 @@ ecsGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 
 	ecs_pushdown_classify(plan->resource, baserel->relid, plan->fields,
 						  plan->natts, local, &filters, &exprs);
+
+	/*
+	 * When the parent does not care, the planner hands a tlist of every
+	 * column; what the scan outputs is only what the query uses (so EXPLAIN
+	 * VERBOSE shows what is read).
+	 */
+	if (list_length(tlist) > list_length(best_path->path.pathtarget->exprs))
+	{
+		PathTarget *target = best_path->path.pathtarget;
+		ListCell   *lc;
+
+		tlist = NIL;
+		foreach(lc, target->exprs)
+		{
+			TargetEntry *tle = makeTargetEntry(lfirst(lc),
+											   list_length(tlist) + 1,
+											   NULL, false);
+
+			if (target->sortgrouprefs)
+				tle->ressortgroupref = target->sortgrouprefs[foreach_current_index(lc)];
+			tlist = lappend(tlist, tle);
+		}
+	}
 
 	/*
 	 * A LIMIT helps only when this scan is all the query reads and nothing
@@ -992,6 +1125,7 @@ build_requests(EcsScanState *state, ExprContext *econtext)
 	}
 	state->spec.param_sets = sets;
 	state->spec.regions = NIL;
+	state->regions_listed = false;
 	foreach(lc, regions)
 		state->spec.regions = lappend(state->spec.regions, strVal(lfirst(lc)));
 
@@ -1071,6 +1205,15 @@ ecsIterateForeignScan(ForeignScanState *node)
 		return slot;
 	if (state->fanout == NULL)
 	{
+		/* DescribeRegions once per scan, however often it restarts */
+		state->spec.found_regions = &state->all_regions;
+		state->spec.found_cxt = GetMemoryChunkContext(state);
+		if (state->spec.per_region && state->spec.regions == NIL &&
+			state->all_regions != NIL)
+		{
+			state->spec.regions = state->all_regions;
+			state->regions_listed = true;
+		}
 		old = MemoryContextSwitchTo(state->cxt);
 		state->spec.evented = state->async;
 		state->fanout = ecs_fanout_begin(state->config, &state->spec);
@@ -1334,7 +1477,7 @@ ecsExplainForeignScan(ForeignScanState *node, ExplainState *es)
 			ExplainPropertyText("ECS Regions", "set for each outer row", es);
 		else if (state->no_rows)
 			ExplainPropertyText("ECS Regions", "none: the conditions match nothing", es);
-		else if (state->spec.regions == NIL)
+		else if (state->spec.regions == NIL || state->regions_listed)
 			ExplainPropertyText("ECS Regions", "all of the account", es);
 		else
 		{
