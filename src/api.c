@@ -177,6 +177,19 @@ ecs_api_rpc_body(const EcsParams *params, const char *action,
 }
 
 /*
+ * ecs_api_rpc_headers
+ *		The headers of an RPC request with an ecs_api_rpc_body, as
+ *		@alicloud/pop-core sends them (libcurl adds Host).  palloc'd.
+ */
+List *
+ecs_api_rpc_headers(const char *action, const char *version)
+{
+	return list_make3(psprintf("x-acs-action: %s", action),
+					  psprintf("x-acs-version: %s", version),
+					  "content-type: application/x-www-form-urlencoded");
+}
+
+/*
  * ecs_api_build_request
  *		A signed request for action in region, ready for http.c.  The
  *		endpoint's "{region}" is replaced by region.  Everything is palloc'd
@@ -215,10 +228,7 @@ ecs_api_build_request(const EcsConfig *config, bool oos, const char *region,
 	{
 		req->url = psprintf("%s/", base);
 		req->body = ecs_api_rpc_body(params, action, version, creds);
-		req->headers = list_make4(psprintf("x-acs-action: %s", action),
-								  psprintf("x-acs-version: %s", version),
-								  "content-type: application/x-www-form-urlencoded",
-								  psprintf("Host: %s", host));
+		req->headers = ecs_api_rpc_headers(action, version);
 	}
 	else
 	{

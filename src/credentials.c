@@ -424,7 +424,8 @@ build_plain(void *arg)
 /*
  * build_sts
  *		The EcsRequestBuilder of an STS call: RPC style, POST with a form
- *		body, signed like ECS's version 1 requests (or not at all).
+ *		body, signed like ECS's version 1 requests (or not at all), with
+ *		pop-core's headers (the conformance suite compares AssumeRole).
  */
 static EcsHttpRequest *
 build_sts(void *arg)
@@ -439,8 +440,7 @@ build_sts(void *arg)
 	req->url = ecs_api_url(call->config->sts_endpoint, "/");
 	req->body = ecs_api_rpc_body(call->params, call->action, STS_API_VERSION,
 								 creds);
-	req->headers = list_make2("Content-Type: application/x-www-form-urlencoded",
-							  "Accept: application/json");
+	req->headers = ecs_api_rpc_headers(call->action, STS_API_VERSION);
 	elog(DEBUG1, "ecs_image_fdw: STS %s", call->action);
 	return req;
 }

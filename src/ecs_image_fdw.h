@@ -321,6 +321,7 @@ extern int	ecs_api_errdetail(const EcsApiError *err);
 extern int	ecs_api_errhint(const EcsApiError *err);
 extern long ecs_api_backoff_ms(int attempt);
 extern EcsHttpBatch *ecs_api_batch_create(const EcsConfig *config);
+extern List *ecs_api_rpc_headers(const char *action, const char *version);
 extern char *ecs_api_call(const EcsConfig *config, bool oos,
 						  const char *region, const char *action,
 						  const EcsParams *params, EcsApiError *err,

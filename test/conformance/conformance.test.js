@@ -1015,7 +1015,8 @@ test('peer account: ImageOwnerAlias=self lists the peer\'s own images only (trut
 // request as it arrived (--record). Then the official client builds the same request
 // from the same parameters: @alicloud/ecs20140526 (ACS3; OOS, which has no npm SDK, goes
 // through the same openapi-core client with the generated SDKs' parameters), and
-// @alicloud/pop-core (RPC v1, POST). Method, target (path and query), body and headers
+// @alicloud/pop-core (RPC v1, POST; also STS AssumeRole, which the extension sends as RPC
+// v1 whatever the signature version, and whose session token then signs a scan). Method, target (path and query), body and headers
 // must be equal byte for byte, except the nonce, the date and the signature, which are
 // fresh in each, and the headers that describe the client and not the request:
 // User-Agent, x-sdk-client (pop-core), Accept-Encoding (libcurl's compressed answers),
@@ -1028,7 +1029,7 @@ test('peer account: ImageOwnerAlias=self lists the peer\'s own images only (trut
 const EXTENSION_ACTIONS = ['DescribeRegions', 'DescribeImages', 'DescribeImageSharePermission',
   'DescribeTasks', 'DescribeTaskAttribute', 'CreateImage', 'ImportImage', 'CopyImage',
   'CancelCopyImage', 'ModifyImageSharePermission', 'ModifyImageAttribute', 'ExportImage',
-  'DeleteImage', 'StartExecution', 'ListExecutions'];
+  'DeleteImage', 'StartExecution', 'ListExecutions', 'AssumeRole'];
 const CLIENT_HEADERS = new Set(['user-agent', 'x-sdk-client', 'accept-encoding', 'connection',
   'x-acs-credentials-provider']);
 
@@ -1042,7 +1043,8 @@ function psqlScript(db, env) {
 // One recorded request, in a form where only what must be equal is left.
 function comparable(rec) {
   const mask = (s) => s.replace(/(Signature=)[^&,\s]*/g, '$1<signature>')
-    .replace(/((?:^|&)(?:SignatureNonce|Timestamp)=)[^&]*/g, '$1<fresh>');
+    .replace(/((?:^|&)(?:SignatureNonce|Timestamp)=)[^&]*/g, '$1<fresh>')
+    .replace(/((?:^|&)SecurityToken=)[^&]*/g, '$1<token>');
   const headers = rec.headers
     .filter(([k]) => !CLIENT_HEADERS.has(k.toLowerCase()))
     .map(([k, v]) => {
@@ -1098,8 +1100,11 @@ function convert(type, v) {
   return v;
 }
 
-function sdkClientPlain() {
-  const key = { accessKeyId: OWNER.key, accessKeySecret: OWNER.secret, type: 'access_key' };
+// An ECS client with a plain key (or an STS key and token): the key id of the request
+// compared; the secret does not matter, as signatures are not compared.
+function sdkClientPlain(accessKeyId, securityToken) {
+  const key = securityToken ? { accessKeyId, accessKeySecret: 'not-compared', securityToken, type: 'sts' }
+    : { accessKeyId, accessKeySecret: 'not-compared', type: 'access_key' };
   return new Ecs.default(new $OpenApiUtil.Config({
     credential: { getCredential: async () => key }, regionId: 'cn-hangzhou', endpoint: emuHost, protocol: 'https', ca,
   }));
@@ -1136,9 +1141,8 @@ test('ecs_image_fdw: every action\'s request equals the official SDK\'s, byte fo
   const instance = seed.instances.find((i) => i.OwnerId === OWNER.id && i.RegionId === 'cn-hangzhou' && i.Status === 'Running');
   assert.ok(instance, 'a running instance of the owner');
   const readRecords = () => fs.readFileSync(recordFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  const client = sdkClientPlain();
-  const pop = (version) => new RPCClient({
-    accessKeyId: OWNER.key, accessKeySecret: OWNER.secret, endpoint: `https://${emuHost}`, apiVersion: version, opts: { ca, timeout: 10000 },
+  const pop = (version, accessKeyId, securityToken) => new RPCClient({
+    accessKeyId, accessKeySecret: 'not-compared', securityToken, endpoint: `https://${emuHost}`, apiVersion: version, opts: { ca, timeout: 10000 },
   });
   for (const sig of ['3', '1']) {
     const before = readRecords().length;
@@ -1152,16 +1156,20 @@ test('ecs_image_fdw: every action\'s request equals the official SDK\'s, byte fo
       const head = (name) => (rec.headers.find(([k]) => k.toLowerCase() === name) || [])[1];
       let sdk;
       let action;
-      if (sig === '3') {
+      // STS calls (AssumeRole) are RPC v1 whatever the server's signature_version
+      if (/^ACS3/.test(head('authorization') || '')) {
         action = head('x-acs-action');
         const pairs = [...new URLSearchParams(rec.target.split('?')[1] || '')];
+        const keyId = /Credential=([^,]*)/.exec(head('authorization'))[1];
+        const client = sdkClientPlain(keyId, head('x-acs-security-token') && 'not-compared');
         sdk = await sdkAcs3Request(client, action, head('x-acs-version'), pairs);
       } else {
         const form = [...new URLSearchParams(rec.body)];
-        action = form.find(([k]) => k === 'Action')[1];
-        const version = form.find(([k]) => k === 'Version')[1];
+        const get = (name) => (form.find(([k]) => k === name) || [])[1];
+        action = get('Action');
         const params = Object.fromEntries(form.filter(([k]) => !V1_COMMON.has(k)));
-        sdk = await capture(() => pop(version).request(action, params, { method: 'POST', formatParams: false }));
+        const client = pop(get('Version'), get('AccessKeyId'), get('SecurityToken') && 'not-compared');
+        sdk = await capture(() => client.request(action, params, { method: 'POST', formatParams: false }));
       }
       seen.add(action);
       // the recorder got it on its own port; pop-core's Host header says so

@@ -67,3 +67,15 @@ SELECT ecs_update_image('cn-hangzhou', :'created', 'ecs.g7.large', 'echo "hi" &&
 SELECT ecs_wait_execution('cn-hangzhou', :'execution', server => 'conf') IS NOT NULL AS updated;
 -- DeleteImage
 SELECT ecs_delete_image('cn-hangzhou', :'created', force => true, server => 'conf');
+
+-- STS AssumeRole (RPC v1), then a scan signed with the role session's token
+CREATE SERVER conf_role FOREIGN DATA WRAPPER ecs_image_fdw
+  OPTIONS (endpoint :'emu_url', ca_file :'emu_ca', sts_endpoint :'emu_url',
+           signature_version :'sig', regions 'cn-hangzhou',
+           role_arn 'acs:ram::1234567890123456:role/image-admin');
+SET log_statement = 'none';
+CREATE USER MAPPING FOR CURRENT_USER SERVER conf_role
+  OPTIONS (access_key_id 'LTAI5tEmuOwner0000000001', access_key_secret :'owner_secret');
+RESET log_statement;
+CREATE FOREIGN TABLE role_images (image_id text) SERVER conf_role OPTIONS (resource 'images');
+SELECT count(*) >= 0 AS as_role FROM role_images;
