@@ -587,6 +587,18 @@ test('SDK: no ImageOwnerAlias lists system, self and others images, never market
   assert.deepEqual([...await aliases({ imageOwnerAlias: 'marketplace' })], ['marketplace']);
 });
 
+test('SDK endpoint map: each emulator region\'s RegionEndpoint is the host the official SDK picks', async () => {
+  const script = 'import json, sys; sys.path.insert(0, sys.argv[1]); import ecs_emulator as e; '
+    + 'print(json.dumps({r[0]: [e.region_endpoint(r[0]), sorted(e.served_by(e.region_endpoint(r[0]))[1] or [r[0]])] for r in e.REGIONS}))';
+  const emulator = JSON.parse(execFileSync(findPython(), ['-c', script, EMU_DIR], { encoding: 'utf8' }));
+  assert.ok(Object.keys(emulator).length >= 30, 'the emulator knows 30 regions or more');
+  for (const [region, [endpoint, served]] of Object.entries(emulator)) {
+    const sdk = new Ecs.default(new $OpenApiUtil.Config({ accessKeyId: 'k', accessKeySecret: 's', regionId: region }));
+    assert.equal(endpoint, sdk._endpoint, `${region}: RegionEndpoint is the SDK's host`);
+    assert.ok(served.includes(region), `${region}: the emulator serves it at ${endpoint}`);
+  }
+});
+
 test('SDK: unknown OSType, Architecture and Usage values are 404 errors', async () => {
   const client = newClient(OWNER);
   for (const [field, code] of [['OSType', 'InvalidOSType'], ['architecture', 'InvalidArchitecture'],
