@@ -34,6 +34,23 @@ SELECT count(*) > 0 AS some_shared FROM ecs.images
 RESET enable_nestloop;
 SELECT :chosen <= :hash AS no_more_requests_than_hash_join;
 
+-- lists of values from small closed sets (OSType, Architecture, Usage) stay
+-- local: their combinations would cost more requests than they save
+\! python3 test/emulator/emuctl.py stats-reset
+SELECT count(*) > 0 AS some FROM ecs.images WHERE os_type IN ('linux', 'windows')
+   AND architecture IN ('x86_64', 'arm64', 'i386') AND usage IN ('instance', 'none');
+\set pushed `python3 test/emulator/emuctl.py stats`
+SET ecs_image_fdw.pushdown = off;
+\! python3 test/emulator/emuctl.py stats-reset
+SELECT count(*) > 0 AS some FROM ecs.images WHERE os_type IN ('linux', 'windows')
+   AND architecture IN ('x86_64', 'arm64', 'i386') AND usage IN ('instance', 'none');
+\set local `python3 test/emulator/emuctl.py stats`
+RESET ecs_image_fdw.pushdown;
+SELECT :pushed <= :local AS no_more_requests_than_without_pushdown;
+-- one value of them is still sent
+EXPLAIN (VERBOSE, COSTS OFF) SELECT image_id FROM ecs.images
+ WHERE os_type = 'linux' AND architecture IN ('x86_64', 'arm64');
+
 -- EXPLAIN VERBOSE: the output is what the query reads
 EXPLAIN (VERBOSE, COSTS OFF) SELECT count(*) FROM ecs.images;
 EXPLAIN (VERBOSE, COSTS OFF) SELECT image_id FROM ecs.images WHERE status = 'Available';

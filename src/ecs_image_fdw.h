@@ -359,7 +359,8 @@ extern void ecs_pushdown_classify(EcsResource resource, Index relid,
 								  List *clauses, List **filters, List **exprs);
 extern int	ecs_pushdown_clause_values(EcsResource resource, Index relid,
 									   char **const fields, int natts,
-									   Expr *clause, EcsFilterKind *kind);
+									   Expr *clause, EcsFilterKind *kind,
+									   const char **param);
 extern List *ecs_pushdown_evaluate(List *filters, List *exprstates,
 								   ExprContext *econtext, bool *no_rows);
 

@@ -275,13 +275,13 @@ ecs_pushdown_classify(EcsResource resource, Index relid, char **const fields,
 /*
  * ecs_pushdown_clause_values
  *		How many values one clause would send as an API filter (a constant
- *		array's length, else 1), and its kind; 0 if it is not pushed.  For
- *		costing paths.
+ *		array's length, else 1), its kind and its parameter; 0 if it is not
+ *		pushed.  For costing paths.
  */
 int
 ecs_pushdown_clause_values(EcsResource resource, Index relid,
 						   char **const fields, int natts, Expr *clause,
-						   EcsFilterKind *kind)
+						   EcsFilterKind *kind, const char **param)
 {
 	const FilterMap *map;
 	Expr	   *value;
@@ -292,6 +292,7 @@ ecs_pushdown_clause_values(EcsResource resource, Index relid,
 						 &map, &value, &is_array))
 		return 0;
 	*kind = map->kind;
+	*param = map->param;
 	if (is_array && IsA(value, Const) && !((Const *) value)->constisnull)
 		return Max(1, ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(((Const *) value)->constvalue)),
 									 ARR_DIMS(DatumGetArrayTypeP(((Const *) value)->constvalue))));

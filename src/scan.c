@@ -238,6 +238,7 @@ static void produce_row(AsyncRequest *areq);
 static bool is_request_field(const ResourceDef *def, const char *field);
 static char *default_field(const char *attname);
 static int	regions_option_count(Oid foreigntableid);
+static bool is_closed_filter(const char *param);
 static double estimate_requests(RelOptInfo *baserel, List *clauses,
 								bool first_scan);
 static char *import_columns(const char *columns);
@@ -418,6 +419,23 @@ ec_member_matches(PlannerInfo *root, RelOptInfo *rel, EquivalenceClass *ec,
 }
 
 /*
+ * is_closed_filter
+ *		Whether a filter parameter takes values from a small closed set.
+ */
+static bool
+is_closed_filter(const char *param)
+{
+	int			i;
+
+	for (i = 0; closed_filters[i].param != NULL; i++)
+	{
+		if (strcmp(param, closed_filters[i].param) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
  * regions_option_count
  *		How many regions the regions option (the table's, else the server's)
  *		names; 0 for "*".
@@ -470,12 +488,13 @@ estimate_requests(RelOptInfo *baserel, List *clauses, bool first_scan)
 	{
 		RestrictInfo *rinfo = lfirst(lc);
 		EcsFilterKind kind;
+		const char *param;
 		int			n = ecs_pushdown_clause_values(plan->resource, baserel->relid,
 												   plan->fields, plan->natts,
-												   rinfo->clause, &kind);
+												   rinfo->clause, &kind, &param);
 
-		if (n == 0)
-			continue;
+		if (n == 0 || (kind == ECS_FILTER_EACH && n > 1 && is_closed_filter(param)))
+			continue;			/* not pushed, or left local (build_requests) */
 		switch (kind)
 		{
 			case ECS_FILTER_REGION:
@@ -561,11 +580,12 @@ ecsGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
 		bool		seen = false;
 
 		EcsFilterKind kind;
+		const char *param;
 
 		if (!join_clause_is_movable_to(rinfo, baserel) ||
 			ecs_pushdown_clause_values(plan->resource, baserel->relid,
 									   plan->fields, plan->natts,
-									   rinfo->clause, &kind) == 0)
+									   rinfo->clause, &kind, &param) == 0)
 			continue;
 		outer = bms_difference(rinfo->clause_relids, baserel->relids);
 		if (bms_is_empty(outer))
@@ -988,6 +1008,19 @@ build_requests(EcsScanState *state, ExprContext *econtext)
 
 		if (strcmp(f->param, "TaskIds") == 0 && list_length(f->values) > 100)
 			lists = foreach_delete_current(lists, lc);
+	}
+
+	/*
+	 * Several values of a filter with a small closed set (OSType,
+	 * Architecture, Usage) select most of a listing anyway, while each
+	 * value multiplies the requests: such a list stays local.
+	 */
+	foreach(lc, each)
+	{
+		EcsFilter  *f = lfirst(lc);
+
+		if (list_length(f->values) > 1 && is_closed_filter(f->param))
+			each = foreach_delete_current(each, lc);
 	}
 	if ((have_regions && regions == NIL) || (!all_aliases && aliases == NIL))
 		state->no_rows = true;
