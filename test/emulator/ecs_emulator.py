@@ -691,6 +691,7 @@ class World:
         for acct in self.extra_accounts:
             self._seed_custom(random.Random("%s/%s/%s" % (self.seed, region, acct)),
                               region, acct, m, special=False)
+        self._seed_hygiene(region, owner + peer)
 
     def _system_image(self, region, image_id, os_type, idx, arch, size, created, family):
         platform, os_name, os_name_en = OS_CATALOG[os_type][idx]
@@ -901,6 +902,7 @@ class World:
         self.by_region[img.region].remove(img)
         self._sorted.pop(img.region, None)
         self.pending_images.discard(img)
+        self.release_snapshots(img)
 
     def create_image(self, action, owner, region, spec, on_done=None, start=None):
         """Adds a new custom image, Creating until create_seconds have passed.
@@ -932,6 +934,7 @@ class World:
         img.pending = Pending(self.create_seconds, "CreateFailed" if fail else "Available",
                               on_done, start)
         self.add_image(img)
+        self.hold_snapshots(img, now)
         return img
 
     def quota_check(self, account, region):
@@ -991,6 +994,7 @@ class World:
                 for disk in img.fields["DiskDeviceMappings"]["DiskDeviceMapping"]:
                     disk["Progress"] = img.fields["Progress"]
                     disk["RemainTime"] = 0
+                self.settle_snapshots(img)
                 if p.on_done:
                     p.on_done(img)
             else:
@@ -1041,14 +1045,168 @@ class World:
             "accounts": [{"account_id": a.account_id, "access_key_id": a.key_id,
                           "note": a.note} for a in ACCOUNTS],
             "share_directory_accounts": [DIRECTORY_ACCOUNTS[0], DIRECTORY_ACCOUNTS[-1]],
-            "instances": sorted(self.instances.values(), key=lambda i: (i["RegionId"], i["InstanceId"])),
-            "snapshots": sorted(self.snapshots.values(), key=lambda s: (s["RegionId"], s["SnapshotId"])),
+            "instances": [self.instance_truth(i) for i in sorted(
+                self.instances.values(), key=lambda i: (i["RegionId"], i["InstanceId"]))],
+            "snapshots": [self.snapshot_truth(s) for s in sorted(
+                self.snapshots.values(), key=lambda s: (s["RegionId"], s["SnapshotId"]))
+                if s.get("_for_image") is None],
             "buckets": {bucket_name(r): {"region": r, "objects": dict(sorted(objs.items()))}
                         for r, objs in self.buckets.items()},
             "tasks": [dict(t.to_api(now, full=True), RegionId=t.region, OwnerId=t.owner)
                       for t in sorted(self.tasks.values(), key=lambda t: (t.region, t.id))],
         }
 
+    # -- hygiene: instances, snapshots, tags ----------------------------------
+
+    def _seed_hygiene(self, region, images):
+        """What the audit tables read, from a random stream of its own (the
+        rest of the seed stays as it was): the name, zone, creation time and
+        tags of each instance; a snapshot for each disk of each custom image,
+        held by the image; and the usage of the loose snapshots."""
+        rng = random.Random("%s/%s/hygiene" % (self.seed, region))
+        for inst in sorted((i for i in self.instances.values() if i["RegionId"] == region),
+                           key=lambda i: i["InstanceId"]):
+            created = rng.randint(SEED_START, SEED_END)
+            keys = rng.sample(sorted(TAG_VALUES), rng.choice([0, 1, 2]))
+            inst.update(InstanceName="%s-%s" % (rng.choice(ROLES), inst["InstanceId"][-4:]),
+                        ZoneId="%s-%s" % (region, rng.choice("bcdghij")),
+                        CreationTime=iso(created, seconds=False),
+                        Tags={"Tag": [{"TagKey": k, "TagValue": rng.choice(TAG_VALUES[k])}
+                                      for k in keys]})
+        for snap in list(self.snapshots.values()):
+            if snap["RegionId"] == region and "_held_by" not in snap:
+                snap.update(SnapshotName="", SourceDiskId="d-" + snap["SnapshotId"][2:],
+                            RetentionDays=None, Tags={"Tag": []}, _held_by=[],
+                            _disk=snap["SourceDiskSize"] == 20, _for_image=None)
+        for img in images:
+            self.hold_snapshots(img, img.epoch)
+
+    def hold_snapshots(self, img, created):
+        """The snapshots of an image's disks: CreateImage makes one per disk
+        (an image made from snapshots holds those); the image holds them
+        until it is deleted."""
+        for disk in img.fields["DiskDeviceMappings"]["DiskDeviceMapping"]:
+            sid = disk.get("SnapshotId")
+            if not sid:
+                continue
+            snap = self.snapshots.get(sid)
+            if snap is None:
+                snap = {"SnapshotId": sid, "RegionId": img.region, "OwnerId": img.owner,
+                        "SourceDiskType": disk["Type"], "SourceDiskSize": int(disk["Size"]),
+                        "Status": "accomplished", "CreationTime": iso(created),
+                        "SnapshotName": "", "SourceDiskId": "d-" + sid[2:],
+                        "RetentionDays": None, "Tags": {"Tag": []},
+                        "_held_by": [], "_disk": False, "_for_image": img.id}
+                self.snapshots[sid] = snap
+            if img.id not in snap["_held_by"]:
+                snap["_held_by"].append(img.id)
+        self.settle_snapshots(img)
+
+    def settle_snapshots(self, img):
+        """The snapshots made for an image are progressing while it is
+        created, failed if it failed."""
+        state = {"Creating": "progressing", "Waiting": "progressing",
+                 "CreateFailed": "failed"}.get(img.status, "accomplished")
+        for snap in self.image_snapshots(img):
+            if snap.get("_for_image") == img.id:
+                snap["Status"] = state
+
+    def release_snapshots(self, img):
+        """A deleted image lets go of its snapshots; they stay (Usage none
+        unless something else holds them), as on the real service."""
+        for snap in self.image_snapshots(img):
+            if img.id in snap.get("_held_by", ()):
+                snap["_held_by"].remove(img.id)
+
+    def image_snapshots(self, img):
+        """The snapshots of an image's disks."""
+        disks = img.fields["DiskDeviceMappings"]["DiskDeviceMapping"]
+        return [self.snapshots[d["SnapshotId"]] for d in disks
+                if d.get("SnapshotId") in self.snapshots]
+
+    @staticmethod
+    def snapshot_usage(snap):
+        held, disk = bool(snap.get("_held_by")), snap.get("_disk", False)
+        return "image_disk" if held and disk else "image" if held else "disk" if disk else "none"
+
+    def snapshot_view(self, snap):
+        """A snapshot as DescribeSnapshots shows it."""
+        return {"SnapshotId": snap["SnapshotId"], "SnapshotName": snap["SnapshotName"],
+                "Description": "", "SnapshotType": "user", "Category": "standard",
+                "SourceDiskId": snap["SourceDiskId"],
+                "SourceDiskSize": str(snap["SourceDiskSize"]),
+                "SourceDiskType": snap["SourceDiskType"], "Status": snap["Status"],
+                "Progress": "100%" if snap["Status"] == "accomplished" else "0%",
+                "CreationTime": snap["CreationTime"], "RetentionDays": snap["RetentionDays"],
+                "Usage": self.snapshot_usage(snap), "Encrypted": False,
+                "Tags": {"Tag": list(snap["Tags"]["Tag"])}}
+
+    def snapshot_truth(self, snap):
+        d = {k: v for k, v in snap.items() if not k.startswith("_")}
+        d["Usage"] = self.snapshot_usage(snap)
+        d["HeldBy"] = sorted(snap.get("_held_by", ()))
+        return d
+
+    @staticmethod
+    def instance_view(inst):
+        """An instance as DescribeInstances shows it."""
+        return {"InstanceId": inst["InstanceId"], "InstanceName": inst["InstanceName"],
+                "RegionId": inst["RegionId"], "ZoneId": inst["ZoneId"],
+                "ImageId": inst["ImageId"], "Status": inst["Status"],
+                "InstanceType": inst["InstanceType"],
+                "InstanceTypeFamily": inst["InstanceType"].rsplit(".", 1)[0],
+                "OSType": inst["OSType"], "CreationTime": inst["CreationTime"],
+                "InstanceChargeType": "PostPaid", "InstanceNetworkType": "vpc",
+                "Tags": {"Tag": list(inst["Tags"]["Tag"])}}
+
+    @staticmethod
+    def instance_truth(inst):
+        return {k: v for k, v in inst.items() if not k.startswith("_")}
+
+    def refresh_usage(self, image_id):
+        """An image's Usage follows from the instances that run it."""
+        img = self.images.get(image_id)
+        if img is not None:
+            used = any(i["ImageId"] == image_id for i in self.instances.values())
+            img.fields["Usage"] = "instance" if used else "none"
+            img.touch()
+
+    def add_instance(self, spec):
+        """POST /_emulator/instances: an instance of an image (the image's
+        Usage becomes instance)."""
+        if not isinstance(spec, dict):
+            raise ValueError("an instance is a JSON object")
+        region, image_id = spec.get("region"), spec.get("image_id")
+        account = str(spec.get("account", OWNER_ID))
+        if region not in self.prefix:
+            raise ValueError("unknown region")
+        img = self.images.get(image_id or "")
+        if img is None or img.region != region:
+            raise ValueError("no such image in that region")
+        status = spec.get("status", "Running")
+        if status not in ("Pending", "Running", "Starting", "Stopping", "Stopped"):
+            raise ValueError("unknown status")
+        tags = spec.get("tags", {})
+        if not isinstance(tags, dict):
+            raise ValueError("tags is an object")
+        inst = {"InstanceId": self.new_id(self.runtime_rng, "i", region), "RegionId": region,
+                "OwnerId": account, "Status": status, "ImageId": img.id,
+                "OSType": img.fields["OSType"], "Platform": img.fields["Platform"],
+                "Architecture": img.fields["Architecture"], "SystemDiskSize": img.fields["Size"],
+                "DataDiskSizes": [], "InstanceType": spec.get("instance_type", "ecs.g7.large"),
+                "InstanceName": spec.get("name", "emu-instance"), "ZoneId": region + "-b",
+                "CreationTime": iso(time.time(), seconds=False),
+                "Tags": {"Tag": [{"TagKey": k, "TagValue": str(v)} for k, v in tags.items()]}}
+        self.instances[inst["InstanceId"]] = inst
+        self.refresh_usage(img.id)
+        return inst
+
+    def remove_instance(self, instance_id):
+        """DELETE /_emulator/instances?id=...: release an instance."""
+        inst = self.instances.pop(instance_id or "", None)
+        if inst is None:
+            raise ValueError("no such instance")
+        self.refresh_usage(inst["ImageId"])
 
 # ---------------------------------------------------------------------------
 # The realistic profile (--profile realistic): what one company's account
@@ -1482,7 +1640,7 @@ ERROR_MESSAGES = {
                      "exception or failure.",
 }
 POST_FAULTS = ("malformed", "truncated", "lose_response")
-COMMON_FIELDS = {"kind", "action", "region", "account", "count", "rate"}
+COMMON_FIELDS = {"kind", "action", "region", "account", "count", "rate", "token"}
 KIND_FIELDS = {  # fields of the new kinds (older kinds accept ms/status/code/message)
     "respond": {"status", "headers", "body", "body_b64"},
     "huge": {"bytes", "chunked"},
@@ -1526,6 +1684,10 @@ class FaultRule:
         if spec.get("account") is not None and not isinstance(spec["account"], (str, int)):
             raise ValueError("account must be a string")
         self.account = None if spec.get("account") is None else str(spec["account"])
+        # token: true = only requests that carry a NextToken (a later page), false = only others
+        self.token = spec.get("token")
+        if self.token is not None and not isinstance(self.token, bool):
+            raise ValueError("token must be true or false")
         self.count = spec.get("count", 1 if self.kind == "create_failed" else None)
         self.rate = spec.get("rate")
         if self.count is not None and (not is_int(self.count) or self.count < 1):
@@ -1622,10 +1784,11 @@ class FaultRule:
         if not isinstance(self.field, str) or not self.field:
             raise ValueError("field must be a non-empty string")
 
-    def matches(self, action, region, account):
+    def matches(self, action, region, account, token=False):
         return ((self.action is None or self.action == action)
                 and (self.region is None or self.region == region)
-                and (self.account is None or self.account == account))
+                and (self.account is None or self.account == account)
+                and (self.token is None or self.token == token))
 
     def to_json(self):
         d = {"id": self.id, "kind": self.kind, "action": self.action, "region": self.region,
@@ -1644,6 +1807,8 @@ class FaultRule:
             d.update(field=self.field)
         else:
             d.update(ms=self.ms, status=self.status, code=self.code, message=self.message)
+        if self.token is not None:
+            d["token"] = self.token
         d["hits"] = self.hits
         return d
 
@@ -1774,14 +1939,14 @@ class Faults:
             if rule.count == 0:
                 self.rules.remove(rule)
 
-    def plan(self, action, region, account):
+    def plan(self, action, region, account, token=False):
         plan = FaultPlan()
         plan.sleep_ms = self.latency_ms
         with self.lock:
             posts = []
             for rule in list(self.rules):
                 if rule.kind in ("create_failed",) + REWRITE_FAULTS \
-                        or not rule.matches(action, region, account):
+                        or not rule.matches(action, region, account, token):
                     continue
                 if rule.kind in ("latency", "stall"):
                     if self._fire(rule):
@@ -1804,14 +1969,14 @@ class Faults:
                         break
         return plan
 
-    def rewrite(self, kinds, action, region, account, apply):
+    def rewrite(self, kinds, action, region, account, apply, token=False):
         """Offer the matching rules of `kinds`, in rule order, to apply(rule),
         which changes the answer and says whether it did.  Only a rule that
         changed it is used up (count, hits); returns those rules."""
         done = []
         with self.lock:
             for rule in list(self.rules):
-                if rule.kind in kinds and rule.matches(action, region, account) \
+                if rule.kind in kinds and rule.matches(action, region, account, token) \
                         and self._chance(rule) and apply(rule):
                     self._use(rule)
                     done.append(rule)
@@ -2017,13 +2182,16 @@ class Api:
     ECS_ACTIONS = ("DescribeRegions", "DescribeImages", "DescribeImageSharePermission",
                    "DescribeTasks", "DescribeTaskAttribute", "CancelTask", "CreateImage",
                    "ImportImage", "CopyImage", "CancelCopyImage", "ModifyImageSharePermission",
-                   "ExportImage", "ModifyImageAttribute", "DeleteImage")
+                   "ExportImage", "ModifyImageAttribute", "DeleteImage",
+                   "DescribeInstances", "DescribeSnapshots", "TagResources", "UntagResources",
+                   "DescribeImageFromFamily")
     OOS_ACTIONS = ("StartExecution", "ListExecutions", "CancelExecution")
 
-    def __init__(self, world, faults, page_size_max):
+    def __init__(self, world, faults, page_size_max, token_ttl=600):
         self.world = world
         self.faults = faults
         self.page_size_max = page_size_max
+        self.token_ttl = token_ttl
 
     def resolve(self, req):
         """Checks Action and Version of an authenticated request."""
@@ -2810,6 +2978,207 @@ class Api:
         return {}
 
 
+    # -- hygiene: instances, snapshots, tags, families ------------------------
+
+    TOKEN_SKIP = TOKEN_IGNORED | {"NextToken", "MaxResults", "PageNumber", "PageSize"}
+
+    def token_page(self, req, account, items):
+        """NextToken/MaxResults paging over a stable list.  A token is bound
+        to the account, the action and every other parameter (a token of
+        another query is foreign: InvalidNextToken.Malformed) and expires
+        token_ttl seconds after it was issued (InvalidNextToken.Expired).
+        These two codes are the emulator's: the documentation names none.
+        Without NextToken, PageNumber/PageSize still work (being retired)."""
+        token = req.get("NextToken")
+        if token is None and req.get("MaxResults") is None and req.get("PageNumber") is not None:
+            number, size = self.page(req)
+            chunk = items[(number - 1) * size:number * size]
+            return chunk, {"TotalCount": len(items), "PageNumber": number, "PageSize": size}
+        size = req.integer("MaxResults", 10, 1, 100)
+        fingerprint = "%s|%s|%s|%r" % (self.world.seed, account, req.action,
+                                       sorted((k, v) for k, v in req.pairs if k not in self.TOKEN_SKIP))
+        start = 0
+        if token is not None:
+            m = re.fullmatch(r"([0-9a-f]{8})([0-9a-f]{8})([0-9a-f]{16})", token)
+            if m is None or self._token_digest(fingerprint, m.group(1), m.group(2)) != m.group(3):
+                raise ApiError(400, "InvalidNextToken.Malformed", "The specified NextToken is not valid.")
+            if int(m.group(2), 16) + self.token_ttl < time.time():
+                raise ApiError(400, "InvalidNextToken.Expired", "The specified NextToken has expired.")
+            start = int(m.group(1), 16)
+        chunk = items[start:start + size]
+        next_token = ""
+        if start + size < len(items):
+            offset, issued = "%08x" % (start + size), "%08x" % int(time.time())
+            next_token = offset + issued + self._token_digest(fingerprint, offset, issued)
+        return chunk, {"TotalCount": len(items), "NextToken": next_token, "MaxResults": size}
+
+    @staticmethod
+    def _token_digest(fingerprint, offset, issued):
+        return hashlib.sha256(("%s|%s|%s" % (fingerprint, offset, issued)).encode()).hexdigest()[:16]
+
+    @staticmethod
+    def json_ids(req, name, code):
+        """A JSON array of at most 100 ids (InstanceIds, SnapshotIds)."""
+        text = req.get(name)
+        if text is None:
+            return None
+        try:
+            ids = json.loads(text)
+        except ValueError:
+            ids = None
+        if not isinstance(ids, list) or len(ids) > 100 or not all(isinstance(i, str) for i in ids):
+            raise ApiError(403 if "Snapshot" in name else 400, code,
+                           "The specified %s is not valid." % name)
+        return set(ids)
+
+    def tag_filter(self, req):
+        """Tag.N.Key/Value of a Describe call: a function that tells whether
+        a resource's tags match."""
+        tags = req.indexed("Tag", ("Key", "Value"))
+        if any(n < 1 or n > 20 for n in tags):
+            raise ApiError(400, "InvalidTagCount", "The specified tags are beyond the permitted range.")
+        if any("Key" not in t or t["Key"] == "" for t in tags.values()):
+            raise ApiError(400, "InvalidTag.Mismatch", "The specified Tag.n.Key and Tag.n.Value are not match.")
+
+        def match(resource_tags):
+            have = {t["TagKey"]: t["TagValue"] for t in resource_tags.get("Tag", [])}
+            return all(t["Key"] in have and ("Value" not in t or have[t["Key"]] == t["Value"])
+                       for t in tags.values())
+        return match
+
+    def DescribeInstances(self, req, account):
+        region = self.region(req)
+        ids = self.json_ids(req, "InstanceIds", "InvalidInstanceIds.Malformed")
+        status = req.get("Status")
+        if status is not None and status not in ("Pending", "Running", "Starting", "Stopping", "Stopped"):
+            raise ApiError(400, "InvalidStatus.ValueNotSupported", "The specified Status is not supported.")
+        image_id, tags = req.get("ImageId"), self.tag_filter(req)
+        found = [self.world.instance_view(i)
+                 for i in sorted(self.world.instances.values(), key=lambda i: i["InstanceId"])
+                 if i["RegionId"] == region and i["OwnerId"] == account
+                 and (ids is None or i["InstanceId"] in ids)
+                 and (status is None or i["Status"] == status)
+                 and (image_id is None or i["ImageId"] == image_id) and tags(i["Tags"])]
+        chunk, paging = self.token_page(req, account, found)
+        return dict(paging, RegionId=region, Instances={"Instance": chunk})
+
+    def DescribeSnapshots(self, req, account):
+        region = self.region(req)
+        ids = self.json_ids(req, "SnapshotIds", "InvalidSnapshotIds.Malformed")
+        usage = req.get("Usage")
+        if usage is not None and usage not in ("image", "disk", "image_disk", "none"):
+            raise ApiError(404, "InvalidUsage", "The specifed Usage is not valid")
+        status = req.get("Status", "all")
+        if status not in ("progressing", "accomplished", "failed", "all"):
+            raise ApiError(404, "InvalidStatus.NotFound", "The specified Status is not found")
+        disk_type = req.get("SourceDiskType")
+        if disk_type is not None and disk_type.lower() not in ("system", "data"):
+            raise ApiError(404, "InvalidSourceDiskType", "The specifed SourceDiskType is not valid")
+        tags = self.tag_filter(req)
+        found = []
+        for snap in sorted(self.world.snapshots.values(), key=lambda s: s["SnapshotId"]):
+            if snap["RegionId"] != region or snap["OwnerId"] != account:
+                continue
+            view = self.world.snapshot_view(snap)
+            if ((ids is None or snap["SnapshotId"] in ids)
+                    and (usage is None or view["Usage"] == usage)
+                    and status in ("all", view["Status"])
+                    and (disk_type is None or disk_type.lower() == view["SourceDiskType"])
+                    and tags(view["Tags"])):
+                found.append(view)
+        chunk, paging = self.token_page(req, account, found)
+        return dict(paging, Snapshots={"Snapshot": chunk})
+
+    def tag_target(self, req, account):
+        """The region and images of TagResources/UntagResources."""
+        region = self.region(req)
+        rtype = req.get("ResourceType")
+        if rtype is None:
+            raise ApiError(404, "MissingParameter.ResourceType",
+                           "The parameter - ResourceType should not be null")
+        if rtype not in ("instance", "disk", "snapshot", "image", "securitygroup", "volume",
+                         "eni", "ddh", "ddhcluster", "keypair", "launchtemplate",
+                         "reservedinstance", "snapshotpolicy", "elasticityassurance",
+                         "capacityreservation"):
+            raise ApiError(404, "InvalidResourceType.NotFound",
+                           "The ResourceType provided does not exist in our records.")
+        ids = req.indexed("ResourceId")
+        if not ids:
+            raise missing_parameter("ResourceId.1")
+        if len(ids) > 50 or any(n < 1 or n > 50 for n in ids):
+            raise ApiError(400, "NumberExceed.ResourceIds",
+                           "The ResourceIds parameter's number is exceed , Valid : 50")
+        if rtype != "image":
+            raise ApiError(403, "InvalidResourceId.NotSupported",
+                           "The specified ResourceId does not support tagging.")
+        images = []
+        for image_id in ids.values():
+            img = self.world.images.get(image_id)
+            if img is None or img.region != region or img.owner != account:
+                raise ApiError(404, "InvalidResourceId.NotFound",
+                               "The specified ResourceIds are not found in our records.")
+            images.append(img)
+        return images
+
+    def TagResources(self, req, account):
+        images = self.tag_target(req, account)
+        raw = req.indexed("Tag", ("Key", "Value"))
+        if not raw:
+            raise ApiError(404, "MissingParameter.Tags", "The parameter - Tags should not be null")
+        if len(raw) > 20 or any(n > 20 for n in raw):
+            raise ApiError(400, "NumberExceed.Tags", "The Tags parameter's number is exceed , Valid : 20")
+        if any("Key" not in t for t in raw.values()):
+            raise ApiError(400, "InvalidTag.Mismatch", "The specified Tag.n.Key and Tag.n.Value are not match.")
+        tags = self.tags(req)
+        for img in images:
+            have = {t["TagKey"]: t["TagValue"] for t in img.fields.get("Tags", {}).get("Tag", [])}
+            have.update((t["TagKey"], t["TagValue"]) for t in tags)
+            if len(have) > 20:
+                raise ApiError(400, "OperationDenied.QuotaExceed",
+                               "The quota of tags on resource is beyond permitted range.")
+        for img in images:
+            self.set_tags(img, tags, ())
+        return {}
+
+    def UntagResources(self, req, account):
+        images = self.tag_target(req, account)
+        keys = req.indexed("TagKey")
+        if len(keys) > 20 or any(n > 20 for n in keys):
+            raise ApiError(400, "NumberExceed.Tags", "The Tags parameter's number is exceed , Valid : 20")
+        remove_all = req.boolean("All", False)
+        for img in images:
+            drop = keys.values() if keys else (
+                [t["TagKey"] for t in img.fields.get("Tags", {}).get("Tag", [])] if remove_all else [])
+            self.set_tags(img, (), drop)
+        return {}
+
+    @staticmethod
+    def set_tags(img, add, drop):
+        """Add or overwrite the tags `add`, then remove the keys `drop`."""
+        have = [dict(t) for t in img.fields.get("Tags", {}).get("Tag", [])]
+        for tag in add:
+            old = next((t for t in have if t["TagKey"] == tag["TagKey"]), None)
+            if old is None:
+                have.append(dict(tag))
+            else:
+                old["TagValue"] = tag["TagValue"]
+        have = [t for t in have if t["TagKey"] not in set(drop)]
+        fields = dict(img.fields, Tags={"Tag": have})
+        img.fields = {k: fields[k] for k in FIELD_ORDER if k in fields}
+        img.touch()
+
+    def DescribeImageFromFamily(self, req, account):
+        region = self.region(req)
+        family = req.require("ImageFamily")
+        newest = None
+        for img in self.world.sorted_region(region):
+            if (img.fields.get("ImageFamily") == family and img.status == "Available"
+                    and (img.alias != "custom" or img.owner == account or account in img.shared_with)):
+                newest = img
+                break           # sorted newest first
+        return {"Image": Raw(newest.json(account)) if newest is not None else {}}
+
+
 # ---------------------------------------------------------------------------
 # HTTP
 
@@ -3162,7 +3531,7 @@ class Emulator:
         self.auth = Auth(ACCOUNTS, clock=lambda: time.time() + args.clock_offset)
         self.stats = Stats()
         self.limiter = RateLimiter(args.qps_limit)
-        self.api = Api(self.world, self.faults, args.page_size_max)
+        self.api = Api(self.world, self.faults, args.page_size_max, args.token_ttl)
         self.sts = self.api.sts = Sts(args)
         self.auth.temporary = self.sts.issued
         self.log_lock = threading.Lock()
@@ -3307,6 +3676,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 emu.world.advance()
                 doc = emu.world.truth(query.get("account"), query.get("region"),
                                       query.get("visible_to"))
+        elif path in ("/_emulator/instances", "/_emulator/snapshots") and method == "GET":
+            doc = self.hygiene_truth(path.rsplit("/", 1)[1], query)
+        elif path == "/_emulator/instances" and method in ("POST", "DELETE"):
+            try:
+                with emu.world.lock:
+                    if method == "POST":
+                        doc = emu.world.instance_truth(emu.world.add_instance(json.loads(body or b"null")))
+                    else:
+                        emu.world.remove_instance(query.get("id"))
+            except ValueError as e:
+                status, doc = 400, {"error": str(e)}
         elif path == "/_emulator/seed" and method == "GET":
             with emu.world.lock:
                 emu.world.advance()
@@ -3336,6 +3716,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
             status, doc = 404, {"error": "no such control endpoint: %s %s" % (method, path)}
         self.send(status, compact(doc).encode())
 
+    def hygiene_truth(self, what, query):
+        """GET /_emulator/instances or /_emulator/snapshots: every one, with
+        the owner and (snapshots) Usage and the images that hold it;
+        ?region= and ?account= narrow it."""
+        world = self.server.emu.world
+        with world.lock:
+            world.advance()
+            items = world.instances if what == "instances" else world.snapshots
+            truth = world.instance_truth if what == "instances" else world.snapshot_truth
+            key = "InstanceId" if what == "instances" else "SnapshotId"
+            return [truth(v) for v in sorted(items.values(), key=lambda v: (v["RegionId"], v[key]))
+                    if query.get("region") in (None, v["RegionId"])
+                    and query.get("account") in (None, v["OwnerId"])]
+
     # -- API requests -------------------------------------------------------
 
     def api_request(self, url, body):
@@ -3363,6 +3757,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                      headers.get("host", "").lower())
         request_id = new_request_id()
         code = fault = post_fault = account = plan = None
+        paged = False
         rewrites = []
         succeeded = False
         status = 200
@@ -3385,7 +3780,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 emu.stats.account(account)
                 emu.api.resolve(req)
                 check_host(headers.get("host"), req.version, req.region)
-                plan = emu.faults.plan(req.action, req.region, account)
+                paged = req.get("NextToken") is not None
+                plan = emu.faults.plan(req.action, req.region, account, paged)
                 if plan.sleep_ms > emu.faults.latency_ms:
                     time.sleep((plan.sleep_ms - emu.faults.latency_ms) / 1000.0)
                 if plan.pre is not None:
@@ -3419,7 +3815,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                             parsed.append(json.loads(text))
                         return rule.rewrite(parsed[0])
                     rewrites = emu.faults.rewrite(("total_count", "patch"), req.action, req.region,
-                                                  account, rewrite_json)
+                                                  account, rewrite_json, paged)
                     if rewrites:
                         text = compact(parsed[0])
             except (Reset, Replace):
@@ -3447,7 +3843,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     encoded[0] = changed or encoded[0]
                     return changed is not None
                 rewrites += emu.faults.rewrite(("bad_utf8",), req.action, req.region, account,
-                                               rewrite_bytes)
+                                               rewrite_bytes, paged)
                 data = encoded[0]
             post = plan.post if plan is not None else None
             if post is not None:
@@ -3571,7 +3967,8 @@ def parse_args(argv):
               "Images can also be shared with the key-less accounts %s..%s.\n"
               "An image whose name or description contains 'emu-fail' ends CreateFailed.\n"
               "Control endpoints (unsigned JSON): /_emulator/stats, /_emulator/faults,\n"
-              "/_emulator/images, /_emulator/seed, /_emulator/reset; see README.md."
+              "/_emulator/images, /_emulator/instances, /_emulator/snapshots, /_emulator/seed,\n"
+              "/_emulator/reset; see README.md."
               % (accounts, DIRECTORY_ACCOUNTS[0], DIRECTORY_ACCOUNTS[-1]))
     p = argparse.ArgumentParser(
         prog="ecs_emulator.py", description="Loopback emulator of the ECS image API "
@@ -3608,6 +4005,8 @@ def parse_args(argv):
                    help="per-account requests per second; above it Throttling.User (default 0 = off)")
     p.add_argument("--page-size-max", type=int, default=100,
                    help="largest accepted PageSize (default 100)")
+    p.add_argument("--token-ttl", type=float, default=600,
+                   help="seconds a NextToken stays valid (default 600)")
     p.add_argument("--image-quota", type=int, default=0,
                    help="custom images per account and region; above it QuotaExceed.Image (0 = off)")
     p.add_argument("--clock-offset", type=float, default=0,

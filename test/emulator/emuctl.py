@@ -16,6 +16,10 @@ file; needed for https).  Output is terse and deterministic.
   emuctl.py images [--account ID] [--region R] [--visible-to ID]
                                               JSON truth, one image per line
   emuctl.py seed                              instances, snapshots, buckets, tasks
+  emuctl.py instances|snapshots [--account ID] [--region R]
+                                              JSON truth, one per line
+  emuctl.py add-instance JSON                 an instance of an image; prints it
+  emuctl.py remove-instance ID                release an instance
   emuctl.py call [--key NAME] [--sig 1|3] [--method M] ACTION [K=V ...]
                                               a signed API call, prints the JSON answer
                                               (exit 1 on an API error or a non-JSON answer)
@@ -196,6 +200,14 @@ def main(argv=None):
     s.add_argument("--region")
     s.add_argument("--visible-to")
     sub.add_parser("seed")
+    for name in ("instances", "snapshots"):
+        s = sub.add_parser(name)
+        s.add_argument("--account")
+        s.add_argument("--region")
+    s = sub.add_parser("add-instance")
+    s.add_argument("spec")
+    s = sub.add_parser("remove-instance")
+    s.add_argument("id")
     s = sub.add_parser("call")
     s.add_argument("--key", default="owner", choices=sorted(KEYS))
     s.add_argument("--sig", type=int, default=3, choices=(1, 3))
@@ -256,6 +268,14 @@ def main(argv=None):
                                ("visible_to", args.visible_to)) if v}
         images = c.control("GET", "images" + ("?" + urllib.parse.urlencode(q) if q else ""))
         out = "\n".join(json.dumps(i, sort_keys=True, ensure_ascii=False) for i in images)
+    elif args.cmd in ("instances", "snapshots"):
+        q = {k: v for k, v in (("account", args.account), ("region", args.region)) if v}
+        found = c.control("GET", args.cmd + ("?" + urllib.parse.urlencode(q) if q else ""))
+        out = "\n".join(json.dumps(i, sort_keys=True, ensure_ascii=False) for i in found)
+    elif args.cmd == "add-instance":
+        out = json.dumps(c.control("POST", "instances", json.loads(args.spec)), sort_keys=True)
+    elif args.cmd == "remove-instance":
+        c.control("DELETE", "instances?" + urllib.parse.urlencode({"id": args.id}))
     elif args.cmd == "seed":
         out = json.dumps(c.control("GET", "seed"), sort_keys=True, ensure_ascii=False)
     elif args.cmd == "sts":

@@ -1621,6 +1621,140 @@ class StsTest(ApiTestCase):
         self.assertEqual(emu.redact(text), "x [redacted] y [redacted] z [redacted]")
 
 
+# Hygiene: instances, snapshots, tags, families
+
+
+def all_pages(action, list_name, item_name, key="owner", **params):
+    """Every item of a NextToken-paged listing, and the number of pages."""
+    items, pages, token = [], 0, None
+    while True:
+        p = dict(params, **({"NextToken": token} if token else {}))
+        body = ok(action, p, key=key)
+        pages += 1
+        items += body[list_name][item_name]
+        token = body.get("NextToken")
+        if not token:
+            return items, pages
+
+
+class AuditTest(ApiTestCase):
+    def setUp(self):
+        C.control("POST", "reset")
+
+    def test_instances_token_paging(self):
+        truth = C.control("GET", "instances?account=%s&region=cn-hangzhou" % OWNER)
+        found, pages = all_pages("DescribeInstances", "Instances", "Instance",
+                                 RegionId="cn-hangzhou", MaxResults=1)
+        self.assertEqual([i["InstanceId"] for i in found], [t["InstanceId"] for t in truth])
+        self.assertEqual(pages, len(truth))
+        first = ok("DescribeInstances", {"RegionId": "cn-hangzhou", "MaxResults": 1})
+        self.assertEqual(first["TotalCount"], len(truth))
+        token = first["NextToken"]
+        # a token of another account, or of another query, is foreign
+        self.assertError(call("DescribeInstances", {"RegionId": "cn-hangzhou", "MaxResults": 1,
+                                                    "NextToken": token}, key="peer"),
+                         "InvalidNextToken.Malformed", 400)
+        self.assertError(call("DescribeInstances", {"RegionId": "cn-hangzhou", "MaxResults": 1,
+                                                    "Status": "Running", "NextToken": token}),
+                         "InvalidNextToken.Malformed", 400)
+        self.assertError(call("DescribeInstances", {"RegionId": "cn-hangzhou", "NextToken": "x" + token[1:]}),
+                         "InvalidNextToken.Malformed", 400)
+        self.assertError(call("DescribeInstances", {"RegionId": "cn-hangzhou", "MaxResults": 101}),
+                         "InvalidParameter", 400)
+        # PageNumber still works
+        paged = ok("DescribeInstances", {"RegionId": "cn-hangzhou", "PageNumber": 2, "PageSize": 1})
+        self.assertEqual(paged["Instances"]["Instance"][0]["InstanceId"], truth[1]["InstanceId"])
+
+    def test_expired_token(self):
+        world = emu.World("7", 1, 12, 3.0)
+        api = emu.Api(world, None, 100, token_ttl=-1)
+        query = [("Action", "DescribeInstances"), ("RegionId", "cn-hangzhou"), ("MaxResults", "1")]
+        token = api.DescribeInstances(fake_request("POST", query), OWNER)["NextToken"]
+        with self.assertRaises(emu.ApiError) as e:
+            api.DescribeInstances(fake_request("POST", query + [("NextToken", token)]), OWNER)
+        self.assertEqual(e.exception.code, "InvalidNextToken.Expired")
+
+    def test_filters(self):
+        truth = C.control("GET", "instances?account=%s&region=cn-hangzhou" % OWNER)
+        image = truth[0]["ImageId"]
+        got = ok("DescribeInstances", {"RegionId": "cn-hangzhou", "ImageId": image, "MaxResults": 100})
+        self.assertEqual({i["InstanceId"] for i in got["Instances"]["Instance"]},
+                         {t["InstanceId"] for t in truth if t["ImageId"] == image})
+        ids = [truth[0]["InstanceId"], truth[-1]["InstanceId"]]
+        got = ok("DescribeInstances", {"RegionId": "cn-hangzhou", "InstanceIds": json.dumps(ids)})
+        self.assertEqual(sorted(i["InstanceId"] for i in got["Instances"]["Instance"]), sorted(ids))
+        self.assertError(call("DescribeInstances", {"RegionId": "cn-hangzhou", "InstanceIds": "i-1"}),
+                         "InvalidInstanceIds.Malformed")
+        self.assertError(call("DescribeSnapshots", {"RegionId": "cn-hangzhou", "Usage": "instance"}),
+                         "InvalidUsage", 404)
+
+    def test_usage_follows_instances(self):
+        img = [i for i in images(ImageOwnerAlias="self") if i["Usage"] == "none" and not i["IsSelfShared"]][0]
+        inst = C.control("POST", "instances", {"region": "cn-hangzhou", "image_id": img["ImageId"]})
+        self.assertEqual(images(ImageId=img["ImageId"])[0]["Usage"], "instance")
+        self.assertError(call("DeleteImage", {"RegionId": "cn-hangzhou", "ImageId": img["ImageId"]}),
+                         "ImageUsingByInstance", 403)
+        C.control("DELETE", "instances?id=" + inst["InstanceId"])
+        self.assertEqual(images(ImageId=img["ImageId"])[0]["Usage"], "none")
+        ok("DeleteImage", {"RegionId": "cn-hangzhou", "ImageId": img["ImageId"]})
+
+    def test_snapshots_held_by_images(self):
+        inst = own_instance()
+        image_id = ok("CreateImage", {"RegionId": "cn-hangzhou", "InstanceId": inst["InstanceId"],
+                                      "ImageName": "hygiene-held"})["ImageId"]
+        made = wait_image(image_id)
+        sids = [d["SnapshotId"] for d in made["DiskDeviceMappings"]["DiskDeviceMapping"]]
+        self.assertEqual(len(sids), 1 + len(inst["DataDiskSizes"]))
+        snaps, _ = all_pages("DescribeSnapshots", "Snapshots", "Snapshot", RegionId="cn-hangzhou",
+                             SnapshotIds=json.dumps(sids), MaxResults=1)
+        self.assertEqual(sorted(s["SnapshotId"] for s in snaps), sorted(sids))
+        self.assertEqual({s["Usage"] for s in snaps}, {"image"})
+        self.assertEqual({s["Status"] for s in snaps}, {"accomplished"})
+        held = ok("DescribeSnapshots", {"RegionId": "cn-hangzhou", "Usage": "image", "MaxResults": 100})
+        self.assertTrue(set(sids) <= {s["SnapshotId"] for s in held["Snapshots"]["Snapshot"]})
+        ok("DeleteImage", {"RegionId": "cn-hangzhou", "ImageId": image_id})
+        after = ok("DescribeSnapshots", {"RegionId": "cn-hangzhou", "SnapshotIds": json.dumps(sids)})
+        self.assertEqual({s["Usage"] for s in after["Snapshots"]["Snapshot"]}, {"none"})
+
+    def test_tags(self):
+        img = images(ImageOwnerAlias="self")[0]
+        other = images("cn-hangzhou", "peer", ImageOwnerAlias="self")[0]
+        base = {"RegionId": "cn-hangzhou", "ResourceType": "image", "ResourceId.1": img["ImageId"]}
+        ok("TagResources", dict(base, **{"Tag.1.Key": "owner", "Tag.1.Value": "zoe",
+                                         "Tag.2.Key": "empty", "Tag.2.Value": ""}))
+        tags = {t["TagKey"]: t["TagValue"] for t in images(ImageId=img["ImageId"])[0]["Tags"]["Tag"]}
+        self.assertEqual((tags["owner"], tags["empty"]), ("zoe", ""))
+        ok("UntagResources", dict(base, **{"TagKey.1": "owner", "TagKey.2": "missing"}))
+        tags = {t["TagKey"] for t in images(ImageId=img["ImageId"])[0]["Tags"]["Tag"]}
+        self.assertNotIn("owner", tags)
+        self.assertIn("empty", tags)
+        many = {"Tag.%d.Key" % n: "k%d" % n for n in range(1, 22)}
+        self.assertError(call("TagResources", dict(base, **many)), "NumberExceed.Tags", 400)
+        self.assertError(call("TagResources", dict(base, **{"Tag.1.Key": "acs:x"})), "InvalidTagKey.Malformed", 400)
+        self.assertError(call("TagResources", dict(base, **{"Tag.1.Key": "Aliyun-x"})), "InvalidTagKey.Malformed", 400)
+        self.assertError(call("TagResources", dict(base, **{"Tag.1.Key": "k" * 129})), "InvalidTagKey.Malformed", 400)
+        self.assertError(call("TagResources", dict(base, **{"Tag.1.Key": "a", "Tag.2.Key": "a"})),
+                         "Duplicate.TagKey", 400)
+        self.assertError(call("TagResources", dict(base, **{k: v for k, v in many.items() if int(k.split(".")[1]) <= 20})),
+                         "OperationDenied.QuotaExceed", 400)
+        self.assertError(call("TagResources", dict(base, ResourceType="instance", **{"Tag.1.Key": "a"})),
+                         "InvalidResourceId.NotSupported", 403)
+        self.assertError(call("TagResources", dict(base, **{"ResourceId.1": other["ImageId"], "Tag.1.Key": "a"})),
+                         "InvalidResourceId.NotFound", 404)
+        self.assertError(call("TagResources", base), "MissingParameter.Tags", 404)
+
+    def test_image_from_family(self):
+        own = images("cn-beijing", ImageOwnerAlias="self", Status=ALL)
+        families = {i["ImageFamily"] for i in own if i["ImageFamily"]}
+        for family in families:
+            newest = [i for i in own if i["ImageFamily"] == family and i["Status"] == "Available"]
+            got = ok("DescribeImageFromFamily", {"RegionId": "cn-beijing", "ImageFamily": family})["Image"]
+            self.assertEqual(got.get("ImageId"), newest[0]["ImageId"] if newest else None, family)
+        self.assertEqual(ok("DescribeImageFromFamily", {"RegionId": "cn-beijing",
+                                                        "ImageFamily": "no-such-family"})["Image"], {})
+        self.assertError(call("DescribeImageFromFamily", {"RegionId": "cn-beijing"}), "MissingParameter")
+
+
 if __name__ == "__main__":
     result = unittest.main(exit=False).result
     failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
