@@ -25,7 +25,8 @@ DATA = $(wildcard sql/ecs_image_fdw--*.sql)
 
 REGRESS = setup options import scan pushdown tables cache errors lifecycle writable \
 	faults lost cancel security hostile badinput memory writepaths regionids realapi credentials async routing \
-	collation writerows columntypes argchecks emptyvalues importoptions optionchecks requestcost
+	collation writerows columntypes argchecks emptyvalues importoptions optionchecks requestcost \
+	instances snapshots tags family
 
 PG_CPPFLAGS = -Isrc $(shell pkg-config --cflags libcurl json-c libcrypto)
 SHLIB_LINK = $(shell pkg-config --libs libcurl json-c libcrypto)

@@ -137,6 +137,26 @@ RETURNS jsonb
 AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION ecs_wait_execution IS 'wait until an image update succeeds; returns its outputs, with the new imageId';
 
+-- Tags: TagResources and UntagResources, up to 20 tags per call; checked
+-- before anything is sent; like the rest, ROLLBACK does not undo them.
+CREATE FUNCTION ecs_tag_image(region_id text, image_id text, tags jsonb,
+    server name DEFAULT NULL)
+RETURNS void
+AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION ecs_tag_image IS 'add tags to an image, or give its keys new values';
+
+CREATE FUNCTION ecs_untag_image(region_id text, image_id text, keys text[],
+    server name DEFAULT NULL)
+RETURNS void
+AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION ecs_untag_image IS 'remove tags from an image by key';
+
+CREATE FUNCTION ecs_image_from_family(region_id text, image_family text,
+    server name DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION ecs_image_from_family IS 'the id of the newest Available image of a family, or NULL';
+
 -- the functions that change things are for roles a DBA grants them to
 REVOKE EXECUTE ON FUNCTION
     ecs_create_image(text, text, text, jsonb, text, text, text, text, text, text, text, text, jsonb, text, boolean, name),
@@ -148,5 +168,7 @@ REVOKE EXECUTE ON FUNCTION
     ecs_export_image(text, text, text, text, text, text, boolean, name),
     ecs_modify_image(text, text, text, text, text, text, text, name),
     ecs_delete_image(text, text, boolean, name),
-    ecs_update_image(text, text, text, text, text, text, text, text, text, integer, integer, jsonb, text, name)
+    ecs_update_image(text, text, text, text, text, text, text, text, text, integer, integer, jsonb, text, name),
+    ecs_tag_image(text, text, jsonb, name),
+    ecs_untag_image(text, text, text[], name)
   FROM PUBLIC;

@@ -49,7 +49,7 @@ DROP USER MAPPING FOR CURRENT_USER SERVER o1;
 CREATE FOREIGN TABLE t1 (region_id text, image_id text, name text OPTIONS (field 'ImageName'))
   SERVER o1 OPTIONS (resource 'images', regions 'cn-beijing',
                      image_owner_alias 'self,others', updatable 'true');
-ALTER FOREIGN TABLE t1 OPTIONS (SET resource 'instances');
+ALTER FOREIGN TABLE t1 OPTIONS (SET resource 'volumes');
 ALTER FOREIGN TABLE t1 OPTIONS (SET image_owner_alias 'mine');
 ALTER FOREIGN TABLE t1 OPTIONS (SET image_owner_alias '');
 ALTER FOREIGN TABLE t1 OPTIONS (SET image_owner_alias 'all');

@@ -29,7 +29,7 @@ UPDATE ecs.images SET status = 'Available', image_name = 'regress-renamed'
  WHERE region_id = 'cn-shenzhen' AND image_id = :'img' RETURNING image_name, status;
 -- other columns, NULLs and values the API refuses
 UPDATE ecs.images SET size = 1 WHERE region_id = 'cn-shenzhen' AND image_id = :'img';
-UPDATE ecs.images SET tags = '{}' WHERE region_id = 'cn-shenzhen' AND image_id = :'img';
+UPDATE ecs.images SET features = '{}' WHERE region_id = 'cn-shenzhen' AND image_id = :'img';
 UPDATE ecs.images SET description = NULL WHERE region_id = 'cn-shenzhen' AND image_id = :'img';
 SELECT api_error(format('UPDATE ecs.images SET status = ''Gone'' WHERE region_id = ''cn-shenzhen'' AND image_id = %L', :'img'));
 -- UPDATE of several rows: each gets its own call

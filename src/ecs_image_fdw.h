@@ -24,6 +24,7 @@
 #include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
 #include "sign.h"
+#include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
 /* API versions of the two products we call */
@@ -53,7 +54,9 @@ typedef enum EcsResource
 	ECS_RESOURCE_IMAGES,
 	ECS_RESOURCE_SHARE_PERMISSIONS,
 	ECS_RESOURCE_REGIONS,
-	ECS_RESOURCE_TASKS
+	ECS_RESOURCE_TASKS,
+	ECS_RESOURCE_INSTANCES,
+	ECS_RESOURCE_SNAPSHOTS
 } EcsResource;
 
 /* How a pushed clause narrows the requests */
@@ -63,6 +66,7 @@ typedef enum EcsFilterKind
 	ECS_FILTER_OWNER,			/* narrows the image owner aliases */
 	ECS_FILTER_EACH,			/* one request per value */
 	ECS_FILTER_LIST,			/* one request, values comma-separated */
+	ECS_FILTER_JSON_LIST,		/* one request, values as a JSON array */
 	ECS_FILTER_TAGS				/* Tag.N.Key/Value pairs */
 } EcsFilterKind;
 
@@ -240,6 +244,7 @@ typedef struct EcsListSpec
 	const char *key_name;		/* e.g. "ImageId": every item must have it */
 	bool		per_region;		/* one listing per region, or a single one */
 	bool		paged;			/* PageNumber/PageSize paging */
+	bool		token_paged;	/* NextToken/MaxResults paging */
 	List	   *param_sets;		/* EcsParams *: one listing per set; NIL: one */
 	List	   *regions;		/* region ids; NIL: every region */
 	bool		lenient;		/* regions or ids came from the query: an
@@ -284,6 +289,9 @@ extern void ecs_delete_image_call(const EcsConfig *config, const char *region,
 extern void ecs_check_account_id(const char *id);
 extern void ecs_share_accounts(const EcsConfig *config, const char *region,
 							   const char *image_id, List *accounts, bool add);
+extern List *ecs_tags_list(Jsonb *tags, bool check);
+extern void ecs_change_tags(const EcsConfig *config, const char *region,
+							const char *image_id, List *set, List *remove);
 
 /* in option.c */
 extern EcsConfig *ecs_option_config_for_server(Oid serverid, Oid userid);

@@ -12,6 +12,12 @@
  * pages whatever the size of the inventory.  Pages are handed out in the
  * order they arrive.
  *
+ * Listings paged by NextToken (DescribeInstances, DescribeSnapshots) cannot
+ * ask for their pages at once: each page names the next, so a stream's
+ * pages go one after the other, while the streams of different regions and
+ * images still run side by side.  Their pages are not cached: a cached
+ * page's token could have expired by the time the next page is asked for.
+ *
  * Two kinds of streams only discover other streams: the DescribeRegions
  * lookup (when the regions are "*"), and a region's own images for
  * resources listed per image (share permissions).
@@ -33,7 +39,9 @@
  * answers are retried with backoff up to max_retries times; then, or on
  * any other failure, the listing raises an ERROR naming the region and the
  * server (in a view over several accounts, the server says which).  Each
- * stream's pages must add up to the TotalCount its first page promised.
+ * stream's pages must add up to the TotalCount its first page promised;
+ * a listing that fails after some of its pages is an ERROR too, never a
+ * shorter answer.
  *
  * Copyright (c) 2026, ecs_image_fdw developers
  *
@@ -96,6 +104,7 @@ typedef struct Work
 {
 	Stream	   *stream;
 	int			page;			/* 1-based page number */
+	char	   *token;			/* NextToken of this page, or NULL */
 	int			attempt;		/* 0 for the first try */
 	TimestampTz not_before;
 	MemoryContext cxt;			/* request, response and decoded page */
@@ -133,11 +142,13 @@ static Stream *new_stream(EcsFanout *fanout, StreamKind kind,
 						  bool lenient);
 static void add_region_streams(EcsFanout *fanout, List *regions, bool lenient);
 static void queue_work(EcsFanout *fanout, Stream *stream, int page,
-					   int attempt, long delay_ms);
+					   const char *token, int attempt, long delay_ms);
 static bool may_start(EcsFanout *fanout);
 static void start_work(EcsFanout *fanout, Work *work);
 static void finish_work(EcsFanout *fanout, Work *work, EcsHttpRequest *req);
 static void accept_page(EcsFanout *fanout, Work *work);
+static void check_total(EcsFanout *fanout, Work *work, const char *what);
+static void next_token_page(EcsFanout *fanout, Work *work, const char *what);
 static void report_failure(EcsFanout *fanout, Work *work,
 						   const EcsApiError *err);
 static long next_delay_ms(EcsFanout *fanout);
@@ -296,7 +307,7 @@ new_stream(EcsFanout *fanout, StreamKind kind, const char *region,
 	for (i = 0; extra != NULL && i < extra->count; i++)
 		ecs_params_add(&stream->params, extra->items[i].name,
 					   extra->items[i].value);
-	queue_work(fanout, stream, 1, 0, 0);
+	queue_work(fanout, stream, 1, NULL, 0, 0);
 	return stream;
 }
 
@@ -334,16 +345,18 @@ add_region_streams(EcsFanout *fanout, List *regions, bool lenient)
 
 /*
  * queue_work
- *		Queue a request for a page of a stream, to start after delay_ms.
+ *		Queue a request for a page of a stream (with the NextToken that
+ *		leads to it, if any), to start after delay_ms.
  */
 static void
-queue_work(EcsFanout *fanout, Stream *stream, int page, int attempt,
-		   long delay_ms)
+queue_work(EcsFanout *fanout, Stream *stream, int page, const char *token,
+		   int attempt, long delay_ms)
 {
 	Work	   *work = palloc0(sizeof(Work));
 
 	work->stream = stream;
 	work->page = page;
+	work->token = token ? MemoryContextStrdup(fanout->cxt, token) : NULL;
 	work->attempt = attempt;
 	work->not_before = GetCurrentTimestamp() + delay_ms * 1000;
 	fanout->pending = lappend(fanout->pending, work);
@@ -418,6 +431,13 @@ start_work(EcsFanout *fanout, Work *work)
 				ecs_params_add(&params, "PageSize",
 							   psprintf("%d", fanout->page_size));
 			}
+			if (spec->token_paged)
+			{
+				ecs_params_add(&params, "MaxResults",
+							   psprintf("%d", Min(fanout->page_size, 100)));
+				if (work->token != NULL)
+					ecs_params_add(&params, "NextToken", work->token);
+			}
 			break;
 	}
 	/* it answers in Chinese unless asked otherwise */
@@ -425,7 +445,8 @@ start_work(EcsFanout *fanout, Work *work)
 		ecs_params_add(&params, "AcceptLanguage", fanout->config->language);
 
 	req = palloc0(sizeof(EcsHttpRequest));
-	if (ecs_cache_lookup(fanout->config, action, &params,
+	if (!(spec->token_paged && stream->kind == STREAM_ROWS) &&
+		ecs_cache_lookup(fanout->config, action, &params,
 						 &req->response, &req->response_len))
 	{
 		/* answered from the cache: judge it as if it had just arrived */
@@ -440,8 +461,11 @@ start_work(EcsFanout *fanout, Work *work)
 	req = ecs_api_build_request(fanout->config, false, stream->region,
 								action, &params);
 	req->owner = work;
-	req->cache_action = action;
-	req->cache_params = params;
+	if (!(spec->token_paged && stream->kind == STREAM_ROWS))
+	{
+		req->cache_action = action;
+		req->cache_params = params;
+	}
 	MemoryContextSwitchTo(old);
 
 	ecs_http_batch_add(fanout->batch, req);
@@ -688,7 +712,7 @@ finish_work(EcsFanout *fanout, Work *work, EcsHttpRequest *req)
 		work->attempt < fanout->config->max_retries)
 	{
 		MemoryContextDelete(work->cxt);
-		queue_work(fanout, stream, work->page, work->attempt + 1,
+		queue_work(fanout, stream, work->page, work->token, work->attempt + 1,
 				   ecs_api_backoff_ms(work->attempt + 1));
 		return;
 	}
@@ -719,8 +743,10 @@ accept_page(EcsFanout *fanout, Work *work)
 
 	fanout->stats.pages++;
 
-	if (stream->kind != STREAM_REGIONS &&
-		(stream->kind == STREAM_OWN_IMAGES || fanout->spec->paged))
+	if (stream->kind == STREAM_ROWS && fanout->spec->token_paged)
+		next_token_page(fanout, work, what);
+	else if (stream->kind != STREAM_REGIONS &&
+			 (stream->kind == STREAM_OWN_IMAGES || fanout->spec->paged))
 	{
 		int			page_size = stream->kind == STREAM_ROWS ?
 			fanout->page_size : fanout->config->page_size;
@@ -733,32 +759,15 @@ accept_page(EcsFanout *fanout, Work *work)
 							what, stream->region, fanout->config->servername),
 					 errdetail("The answer for page %d has no TotalCount.",
 							   work->page)));
-		if (page->total_count > MAX_LISTING_ROWS)
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
-					 errmsg("could not list %s in region \"%s\" of server \"%s\"",
-							what, stream->region, fanout->config->servername),
-					 errdetail("The answer for page %d reports %lld rows, more than the %d a listing may have.",
-							   work->page, (long long) page->total_count,
-							   MAX_LISTING_ROWS)));
-		if (stream->total < 0)
+		check_total(fanout, work, what);
+		if (work->page == 1)
 		{
 			int			p;
 
-			stream->total = page->total_count;
 			stream->npages = Max(1, (int) ((stream->total + page_size - 1) / page_size));
 			for (p = 2; p <= stream->npages; p++)
-				queue_work(fanout, stream, p, 0, 0);
+				queue_work(fanout, stream, p, NULL, 0, 0);
 		}
-		else if (page->total_count != stream->total)
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_ERROR),
-					 errmsg("%s in region \"%s\" of server \"%s\" changed during the scan",
-							what, stream->region, fanout->config->servername),
-					 errdetail("Page 1 reported %lld rows, page %d reported %lld.",
-							   (long long) stream->total, work->page,
-							   (long long) page->total_count),
-					 errhint("Run the query again.")));
 
 		expected = (work->page < stream->npages) ? page_size :
 			stream->total - (int64) (stream->npages - 1) * page_size;
@@ -847,6 +856,74 @@ accept_page(EcsFanout *fanout, Work *work)
 				MemoryContextDelete(work->cxt);
 			break;
 	}
+}
+
+/*
+ * check_total
+ *		A page's TotalCount: believable, and the same on every page of the
+ *		stream (the first page's is the stream's total).
+ */
+static void
+check_total(EcsFanout *fanout, Work *work, const char *what)
+{
+	Stream	   *stream = work->stream;
+	EcsPage    *page = &work->result;
+
+	if (page->total_count > MAX_LISTING_ROWS)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
+				 errmsg("could not list %s in region \"%s\" of server \"%s\"",
+						what, stream->region, fanout->config->servername),
+				 errdetail("The answer for page %d reports %lld rows, more than the %d a listing may have.",
+						   work->page, (long long) page->total_count,
+						   MAX_LISTING_ROWS)));
+	if (work->page == 1)
+		stream->total = page->total_count;
+	else if (page->total_count != stream->total)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("%s in region \"%s\" of server \"%s\" changed during the scan",
+						what, stream->region, fanout->config->servername),
+				 errdetail("Page 1 reported %lld rows, page %d reported %lld.",
+						   (long long) stream->total, work->page,
+						   (long long) page->total_count),
+				 errhint("Run the query again.")));
+}
+
+/*
+ * next_token_page
+ *		For a listing paged by NextToken: queue the page the token leads
+ *		to, or, after the last page, check that the pages hold the rows the
+ *		TotalCount promised (when the API gives one).  A token that comes
+ *		back unchanged would never end.
+ */
+static void
+next_token_page(EcsFanout *fanout, Work *work, const char *what)
+{
+	Stream	   *stream = work->stream;
+	EcsPage    *page = &work->result;
+	int64		rows = stream->rows + page->nrows;
+
+	check_total(fanout, work, what);
+	if (rows > MAX_LISTING_ROWS ||
+		(page->next_token != NULL && work->token != NULL &&
+		 strcmp(page->next_token, work->token) == 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("could not list %s in region \"%s\" of server \"%s\"",
+						what, stream->region, fanout->config->servername),
+				 errdetail("Page %d of the listing does not lead to a next page.",
+						   work->page + 1)));
+	if (page->next_token != NULL)
+		queue_work(fanout, stream, work->page + 1, page->next_token, 0, 0);
+	else if (stream->total >= 0 && rows != stream->total)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("could not list %s in region \"%s\" of server \"%s\"",
+						what, stream->region, fanout->config->servername),
+				 errdetail("Its pages hold %lld rows; the first page promised %lld.",
+						   (long long) rows, (long long) stream->total),
+				 errhint("The listing changed during the scan; run the query again.")));
 }
 
 /*

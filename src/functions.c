@@ -3,7 +3,8 @@
  * functions.c
  *		  SQL functions for the custom image lifecycle: create, import,
  *		  copy, cancel a copy, share, unshare, export, modify, delete, update
- *		  through OOS, and wait for an image, a task or an execution.
+ *		  through OOS, and wait for an image, a task or an execution; tag
+ *		  and untag an image, and find the newest image of a family.
  *
  * Each function checks its arguments before anything is sent, finds the
  * server (the only one of the wrapper when none is named), checks the
@@ -33,6 +34,7 @@
 #include "datatype/timestamp.h"
 #include "foreign/foreign.h"
 #include "funcapi.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/array.h"
@@ -49,6 +51,13 @@
 
 /* Accounts per ModifyImageSharePermission call (the API ignores more) */
 #define SHARE_BATCH 10
+
+/* Tags per TagResources or UntagResources call, and on one image */
+#define TAGS_PER_CALL 20
+#define MAX_IMAGE_TAGS 20
+
+/* Longest tag key or value, in characters */
+#define MAX_TAG_CHARS 128
 
 /* Longest pause between two polls of a wait */
 #define MAX_POLL_MS 10000
@@ -82,6 +91,9 @@ PG_FUNCTION_INFO_V1(ecs_update_image);
 PG_FUNCTION_INFO_V1(ecs_wait_image);
 PG_FUNCTION_INFO_V1(ecs_wait_task);
 PG_FUNCTION_INFO_V1(ecs_wait_execution);
+PG_FUNCTION_INFO_V1(ecs_tag_image);
+PG_FUNCTION_INFO_V1(ecs_untag_image);
+PG_FUNCTION_INFO_V1(ecs_image_from_family);
 
 static char *arg_text(FunctionCallInfo fcinfo, int n);
 static char *choice_arg(FunctionCallInfo fcinfo, int n, const char *name,
@@ -90,6 +102,7 @@ static char *server_arg(FunctionCallInfo fcinfo, int n);
 static char *required_text(FunctionCallInfo fcinfo, int n, const char *name);
 static char *region_arg(FunctionCallInfo fcinfo, int n, const char *name);
 static long timeout_arg(FunctionCallInfo fcinfo, int n);
+static List *text_array_arg(FunctionCallInfo fcinfo, int n, const char *name);
 static void add_param(EcsParams *params, const char *name, const char *value);
 static void add_tags(EcsParams *params, const char *prefix, Jsonb *tags);
 static void add_disks(EcsParams *params, Jsonb *disks);
@@ -312,6 +325,43 @@ timeout_arg(FunctionCallInfo fcinfo, int n)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("timeout must be positive")));
 	return (long) Min(ms, (double) LONG_MAX / 2);
+}
+
+/*
+ * text_array_arg
+ *		A text[] argument as a list of strings: one-dimensional, without
+ *		nulls (empty is fine).
+ */
+static List *
+text_array_arg(FunctionCallInfo fcinfo, int n, const char *name)
+{
+	ArrayType  *array;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			count;
+	int			i;
+	List	   *result = NIL;
+
+	if (PG_ARGISNULL(n))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("argument \"%s\" must not be null", name)));
+	array = PG_GETARG_ARRAYTYPE_P(n);
+	if (ARR_NDIM(array) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s must be a one-dimensional array", name)));
+	/* an empty array changes nothing (ARRAY(SELECT ...) of no rows) */
+	deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &count);
+	for (i = 0; i < count; i++)
+	{
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s must not contain nulls", name)));
+		result = lappend(result, TextDatumGetCString(elems[i]));
+	}
+	return result;
 }
 
 /*
@@ -773,33 +823,11 @@ share(FunctionCallInfo fcinfo, bool add)
 {
 	char	   *region = region_arg(fcinfo, 0, "region_id");
 	char	   *image_id = required_text(fcinfo, 1, "image_id");
-	ArrayType  *array;
-	Datum	   *elems;
-	bool	   *nulls;
-	int			n;
-	int			i;
-	List	   *accounts = NIL;
+	List	   *accounts = text_array_arg(fcinfo, 2, "account_ids");
+	ListCell   *lc;
 
-	if (PG_ARGISNULL(2))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("argument \"account_ids\" must not be null")));
-	array = PG_GETARG_ARRAYTYPE_P(2);
-	if (ARR_NDIM(array) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("account_ids must be a one-dimensional array")));
-	/* an empty array changes nothing (ARRAY(SELECT ...) of no rows) */
-	deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
-	for (i = 0; i < n; i++)
-	{
-		if (nulls[i])
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("account_ids must not contain nulls")));
-		accounts = lappend(accounts, TextDatumGetCString(elems[i]));
-		ecs_check_account_id(llast(accounts));
-	}
+	foreach(lc, accounts)
+		ecs_check_account_id(lfirst(lc));
 	ecs_share_accounts(ecs_function_config(server_arg(fcinfo, 3)), region,
 					   image_id, accounts, add);
 }
@@ -1446,4 +1474,239 @@ ecs_wait_execution(PG_FUNCTION_ARGS)
 					 errdetail("It is %s.", status)));
 		ecs_api_sleep(next_poll_ms(n, deadline));
 	}
+}
+
+/*
+ * check_tag_text
+ *		A tag key or value as TagResources takes it: at most 128 characters,
+ *		no "acs:" at the start, no http:// or https:// in it; a key also not
+ *		empty and not starting with "aliyun".  Checked here, so that nothing
+ *		is sent for a bad tag.
+ */
+static void
+check_tag_text(const char *text, bool key)
+{
+	const char *what = key ? "tag key" : "tag value";
+
+	if (key && text[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a tag key must not be empty")));
+	if (pg_mbstrlen(text) > MAX_TAG_CHARS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s \"%s\" is longer than %d characters", what, text,
+						MAX_TAG_CHARS)));
+	if (pg_strncasecmp(text, "acs:", 4) == 0 ||
+		(key && pg_strncasecmp(text, "aliyun", 6) == 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s \"%s\" uses a reserved prefix", what, text),
+				 errhint(key ? "Tag keys must not start with \"acs:\" or \"aliyun\"." :
+						 "Tag values must not start with \"acs:\".")));
+	if (strstr(text, "http://") != NULL || strstr(text, "https://") != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s \"%s\" must not contain http:// or https://", what,
+						text)));
+}
+
+/*
+ * ecs_tags_list
+ *		A jsonb object of tags as alternating key and value strings (JSON
+ *		null or a number becomes its text, null the empty string).  With
+ *		check, every key and value must be one TagResources takes.
+ */
+List *
+ecs_tags_list(Jsonb *tags, bool check)
+{
+	List	   *kv = flat_object(tags, "tags");
+	ListCell   *lc;
+
+	for (lc = list_head(kv); lc != NULL; lc = lnext(kv, lnext(kv, lc)))
+	{
+		ListCell   *value = lnext(kv, lc);
+
+		if (lfirst(value) == NULL)
+			lfirst(value) = pstrdup("");
+		if (check)
+		{
+			check_tag_text(lfirst(lc), true);
+			check_tag_text(lfirst(value), false);
+		}
+	}
+	return kv;
+}
+
+/*
+ * tag_call
+ *		TagResources (kv: keys and values) or UntagResources (kv: keys) on
+ *		one image, TAGS_PER_CALL tags per call.  Setting a tag to the value
+ *		it has, or removing one it does not have, changes nothing, so a
+ *		retry after a lost answer is harmless.
+ */
+static void
+tag_call(const EcsConfig *config, const char *region, const char *image_id,
+		 List *kv, bool add)
+{
+	int			step = add ? 2 : 1;
+	int			n = list_length(kv) / step;
+	int			i;
+
+	for (i = 0; i < n; i += TAGS_PER_CALL)
+	{
+		EcsParams	params = {0};
+		EcsApiError err;
+		int			j;
+
+		ecs_params_add(&params, "RegionId", region);
+		ecs_params_add(&params, "ResourceType", "image");
+		ecs_params_add(&params, "ResourceId.1", image_id);
+		for (j = i; j < n && j < i + TAGS_PER_CALL; j++)
+		{
+			if (add)
+			{
+				ecs_params_add(&params, psprintf("Tag.%d.Key", j - i + 1),
+							   list_nth(kv, 2 * j));
+				ecs_params_add(&params, psprintf("Tag.%d.Value", j - i + 1),
+							   list_nth(kv, 2 * j + 1));
+			}
+			else
+				ecs_params_add(&params, psprintf("TagKey.%d", j - i + 1),
+							   list_nth(kv, j));
+		}
+		if (ecs_api_call(config, false, region,
+						 add ? "TagResources" : "UntagResources", &params,
+						 &err, NULL) == NULL)
+		{
+			ecs_cache_invalidate(config->serverid, region);
+			ereport(ERROR,
+					(errcode(ecs_api_errcode(&err)),
+					 add ? errmsg("could not tag image \"%s\"", image_id) :
+					 errmsg("could not untag image \"%s\"", image_id),
+					 ecs_api_errdetail(&err),
+					 i > 0 ?
+					 errhint("The first %d of the %d tags were done before the error; calls go in batches of %d.",
+							 i, n, TAGS_PER_CALL) :
+					 ecs_api_errhint(&err)));
+		}
+	}
+	ecs_cache_invalidate(config->serverid, region);
+}
+
+/*
+ * ecs_change_tags
+ *		Remove the keys remove, then set the tags set (alternating keys and
+ *		values), of one image; also used by UPDATE of the tags column.
+ */
+void
+ecs_change_tags(const EcsConfig *config, const char *region,
+				const char *image_id, List *set, List *remove)
+{
+	if (remove != NIL)
+		tag_call(config, region, image_id, remove, false);
+	if (set != NIL)
+		tag_call(config, region, image_id, set, true);
+}
+
+/*
+ * ecs_tag_image
+ *		Add tags to an image, or give existing keys new values.
+ */
+Datum
+ecs_tag_image(PG_FUNCTION_ARGS)
+{
+	char	   *region = region_arg(fcinfo, 0, "region_id");
+	char	   *image_id = required_text(fcinfo, 1, "image_id");
+	List	   *kv;
+
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("argument \"tags\" must not be null")));
+	kv = ecs_tags_list(PG_GETARG_JSONB_P(2), true);
+	if (kv == NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("tags must not be empty")));
+	if (list_length(kv) / 2 > MAX_IMAGE_TAGS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("an image can have at most %d tags", MAX_IMAGE_TAGS)));
+	ecs_change_tags(ecs_function_config(server_arg(fcinfo, 3)), region,
+					image_id, kv, NIL);
+	PG_RETURN_VOID();
+}
+
+/*
+ * ecs_untag_image
+ *		Remove tags from an image by key; a key the image does not have is
+ *		ignored.
+ */
+Datum
+ecs_untag_image(PG_FUNCTION_ARGS)
+{
+	char	   *region = region_arg(fcinfo, 0, "region_id");
+	char	   *image_id = required_text(fcinfo, 1, "image_id");
+	ListCell   *lk;
+	List	   *keys = NIL;
+
+	foreach(lk, text_array_arg(fcinfo, 2, "keys"))
+	{
+		char	   *key = lfirst(lk);
+		ListCell   *lc;
+
+		if (key[0] == '\0' || pg_mbstrlen(key) > MAX_TAG_CHARS)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("a tag key must have 1 to %d characters",
+							MAX_TAG_CHARS)));
+		foreach(lc, keys)
+		{
+			if (strcmp(lfirst(lc), key) == 0)
+				break;
+		}
+		if (lc == NULL)
+			keys = lappend(keys, key);
+	}
+	if (list_length(keys) > MAX_IMAGE_TAGS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("an image can have at most %d tags", MAX_IMAGE_TAGS)));
+	ecs_change_tags(ecs_function_config(server_arg(fcinfo, 3)), region,
+					image_id, NIL, keys);
+	PG_RETURN_VOID();
+}
+
+/*
+ * ecs_image_from_family
+ *		The id of the newest Available image of a family
+ *		(DescribeImageFromFamily), or NULL when the family has none.
+ */
+Datum
+ecs_image_from_family(PG_FUNCTION_ARGS)
+{
+	static const char *const paths[] = {"Image.ImageId"};
+	char	   *region = region_arg(fcinfo, 0, "region_id");
+	char	   *family = required_text(fcinfo, 1, "image_family");
+	EcsConfig  *config = ecs_function_config(server_arg(fcinfo, 2));
+	EcsParams	params = {0};
+	EcsApiError err;
+	char	   *body;
+	char	   *image_id;
+
+	ecs_params_add(&params, "RegionId", region);
+	ecs_params_add(&params, "ImageFamily", family);
+	body = ecs_api_call(config, false, region, "DescribeImageFromFamily",
+						&params, &err, NULL);
+	if (body == NULL)
+		API_ERROR(&err, "could not find the newest image of family \"%s\"",
+				  family);
+	if (!ecs_decode_object(body, strlen(body), paths, 1, &image_id))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
+				 errmsg("the answer to DescribeImageFromFamily is not a JSON object")));
+	if (image_id == NULL || image_id[0] == '\0')
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text(image_id));
 }

@@ -4,7 +4,9 @@
  *		  Writable foreign tables (the updatable option).
  *
  * UPDATE of images changes image_name, description, image_family,
- * boot_mode and status through ModifyImageAttribute; DELETE of images is
+ * boot_mode and status through ModifyImageAttribute, and tags through
+ * UntagResources and TagResources (what the image has now, read first, is
+ * made what the new value says); DELETE of images is
  * DeleteImage; INSERT into and DELETE from image_share_permissions share
  * and unshare.  Rows are identified by their region_id and image_id (and
  * account_id), which the scan below the modification reads.  RETURNING of
@@ -27,6 +29,7 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/xact.h"
+#include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "executor/executor.h"
 #include "foreign/fdwapi.h"
@@ -45,8 +48,9 @@
 
 /* The columns UPDATE may change, by API field */
 static const char *const changeable_fields[] = {
-	"ImageName", "Description", "ImageFamily", "BootMode", "Status", NULL
+	"ImageName", "Description", "ImageFamily", "BootMode", "Status", "Tags", NULL
 };
+#define TAGS_INDEX 5			/* changed by TagResources, not ModifyImageAttribute */
 
 /* The row identity columns, by API field, and their junk names */
 static const char *const identity_fields[] = {"RegionId", "ImageId", "AliyunId"};
@@ -115,12 +119,16 @@ static void ecsExplainForeignModify(ModifyTableState *mtstate,
 static int	identity_count(EcsResource resource);
 static int	changeable_index(const char *field);
 static void refuse_column(Relation rel, int attnum);
+static int	changeable_column(Relation rel, int attnum, const char *field);
 static void refuse_operation(Relation rel, CmdType operation);
 static void refuse_on_conflict(Relation rel);
 static int	identity_attnum(Relation rel, int which, bool required);
 static char *slot_text(TupleTableSlot *slot, int attnum, const char *what);
 static char *junk_text(TupleTableSlot *planSlot, AttrNumber attno,
 					   const char *what);
+static void update_tags(EcsModifyState *state, const char *region,
+						const char *image_id, TupleTableSlot *slot,
+						int attnum);
 
 /*
  * ecs_modify_routine
@@ -268,7 +276,30 @@ refuse_column(Relation rel, int attnum)
 			 errmsg("cannot change column \"%s\" of foreign table \"%s\"",
 					NameStr(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attname),
 					RelationGetRelationName(rel)),
-			 errhint("Only image_name, description, image_family, boot_mode and status can be changed.")));
+			 errhint("Only image_name, description, image_family, boot_mode, status and tags can be changed.")));
+}
+
+/*
+ * changeable_column
+ *		The position in changeable_fields of the field a changed column
+ *		reads; any other column is refused, and so are tags in a column
+ *		that is not jsonb.
+ */
+static int
+changeable_column(Relation rel, int attnum, const char *field)
+{
+	Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
+	int			i = changeable_index(field);
+
+	if (i < 0)
+		refuse_column(rel, attnum);
+	if (i == TAGS_INDEX && att->atttypid != JSONBOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot change column \"%s\" of foreign table \"%s\"",
+						NameStr(att->attname), RelationGetRelationName(rel)),
+				 errhint("Tags can be changed through a jsonb column.")));
+	return i;
 }
 
 /*
@@ -332,8 +363,7 @@ ecsPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
 				continue;
 			field = ecs_scan_column_field(rte->relid, attnum,
 										  NameStr(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attname));
-			if (changeable_index(field) < 0)
-				refuse_column(rel, attnum);
+			(void) changeable_column(rel, attnum, field);
 			attrs = lappend_int(attrs, attnum);
 			fields = lappend(fields, makeString(field));
 		}
@@ -640,7 +670,8 @@ update_row(EcsModifyState *state, TupleTableSlot *slot,
 	char	   *region = junk_text(planSlot, state->junk[0], "region_id");
 	char	   *image_id = junk_text(planSlot, state->junk[1], "image_id");
 	char	   *name = row_name(region, image_id, NULL);
-	char	   *values[5] = {NULL, NULL, NULL, NULL, NULL};
+	char	   *values[TAGS_INDEX] = {NULL, NULL, NULL, NULL, NULL};
+	int			tags_attnum = 0;
 	ListCell   *la;
 	ListCell   *lf;
 
@@ -649,9 +680,13 @@ update_row(EcsModifyState *state, TupleTableSlot *slot,
 	forboth(la, state->target_attrs, lf, state->target_fields)
 	{
 		int			attnum = lfirst_int(la);
+		int			i = changeable_index(strVal(lfirst(lf)));
 
-		values[changeable_index(strVal(lfirst(lf)))] =
-			slot_text(slot, attnum, NameStr(TupleDescAttr(tupdesc, attnum - 1)->attname));
+		if (i == TAGS_INDEX)
+			tags_attnum = attnum;
+		else
+			values[i] = slot_text(slot, attnum,
+								  NameStr(TupleDescAttr(tupdesc, attnum - 1)->attname));
 	}
 	if (state->wholerow != 0)
 	{
@@ -675,15 +710,21 @@ update_row(EcsModifyState *state, TupleTableSlot *slot,
 								old_values[attnum - 1], att->attbyval,
 								att->attlen)))
 				continue;
-			i = changeable_index(ecs_scan_column_field(RelationGetRelid(state->rel),
-													   attnum, NameStr(att->attname)));
-			if (i < 0)
-				refuse_column(state->rel, attnum);
-			values[i] = slot_text(slot, attnum, NameStr(att->attname));
+			i = changeable_column(state->rel, attnum,
+								  ecs_scan_column_field(RelationGetRelid(state->rel),
+														attnum, NameStr(att->attname)));
+			if (i == TAGS_INDEX)
+				tags_attnum = attnum;
+			else
+				values[i] = slot_text(slot, attnum, NameStr(att->attname));
 		}
 	}
-	ecs_modify_image_attribute(state->config, region, image_id, values[0],
-							   values[1], values[2], values[3], values[4]);
+	if (values[0] || values[1] || values[2] || values[3] || values[4] ||
+		tags_attnum == 0)
+		ecs_modify_image_attribute(state->config, region, image_id, values[0],
+								   values[1], values[2], values[3], values[4]);
+	if (tags_attnum > 0)
+		update_tags(state, region, image_id, slot, tags_attnum);
 	mark_done(state, name);
 	if (state->returning &&
 		!ecs_scan_fetch_row(state->rel, state->config, region, image_id, NULL,
@@ -785,6 +826,76 @@ ecsExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 					 TupleTableSlot *slot, TupleTableSlot *planSlot)
 {
 	return exec_row(rinfo, CMD_INSERT, slot, planSlot);
+}
+
+/*
+ * update_tags
+ *		Make an image's tags the new value of column attnum: read what it
+ *		has now, remove the keys the new value lacks and set the tags that
+ *		are new or have another value.  Done again, it changes nothing.
+ */
+static void
+update_tags(EcsModifyState *state, const char *region, const char *image_id,
+			TupleTableSlot *slot, int attnum)
+{
+	const char *column = NameStr(TupleDescAttr(slot->tts_tupleDescriptor,
+											   attnum - 1)->attname);
+	TupleTableSlot *now = MakeSingleTupleTableSlot(RelationGetDescr(state->rel),
+												   &TTSOpsVirtual);
+	bool		isnull;
+	Datum		value = slot_getattr(slot, attnum, &isnull);
+	List	   *want;
+	List	   *have = NIL;
+	List	   *set = NIL;
+	List	   *remove = NIL;
+	ListCell   *lc;
+
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("column \"%s\" must not be null", column),
+				 errhint("Set it to '{}' to remove every tag.")));
+	want = ecs_tags_list(DatumGetJsonbP(value), true);
+	if (list_length(want) / 2 > 20)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("an image can have at most 20 tags")));
+	if (!ecs_scan_fetch_row(state->rel, state->config, region, image_id, NULL,
+							now))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("image \"%s\" in region \"%s\" is gone", image_id,
+						region)));
+	value = slot_getattr(now, attnum, &isnull);
+	if (!isnull)
+		have = ecs_tags_list(DatumGetJsonbP(value), false);
+	ExecDropSingleTupleTableSlot(now);
+
+	for (lc = list_head(have); lc != NULL; lc = lnext(have, lnext(have, lc)))
+	{
+		ListCell   *w;
+
+		for (w = list_head(want); w != NULL; w = lnext(want, lnext(want, w)))
+		{
+			if (strcmp(lfirst(w), lfirst(lc)) == 0)
+				break;
+		}
+		if (w == NULL)
+			remove = lappend(remove, lfirst(lc));
+	}
+	for (lc = list_head(want); lc != NULL; lc = lnext(want, lnext(want, lc)))
+	{
+		ListCell   *h;
+
+		for (h = list_head(have); h != NULL; h = lnext(have, lnext(have, h)))
+		{
+			if (strcmp(lfirst(h), lfirst(lc)) == 0)
+				break;
+		}
+		if (h == NULL || strcmp(lfirst(lnext(have, h)), lfirst(lnext(want, lc))) != 0)
+			set = list_concat(set, list_make2(lfirst(lc), lfirst(lnext(want, lc))));
+	}
+	ecs_change_tags(state->config, region, image_id, set, remove);
 }
 
 /*

@@ -130,7 +130,8 @@ static const EcsOption ecs_options[] = {
 #define TOKEN_CHARS KEY_ID_CHARS "!\"#$%&'()*+,/:;<=>?@[\\]^`{|}~"
 
 static const char *const resource_names[] = {
-	"images", "image_share_permissions", "regions", "tasks", NULL
+	"images", "image_share_permissions", "regions", "tasks", "instances",
+	"snapshots", NULL
 };
 static const char *const owner_aliases[] = {
 	"self", "others", "system", "marketplace", NULL
@@ -447,7 +448,7 @@ check_option_value(const EcsOption *opt, DefElem *def)
 			break;
 		case OPT_RESOURCE:
 			check_choice(opt, value, lookup_word(resource_names, value) >= 0,
-						 "\"images\", \"image_share_permissions\", \"regions\" and \"tasks\"");
+						 "\"images\", \"image_share_permissions\", \"regions\", \"tasks\", \"instances\" and \"snapshots\"");
 			break;
 		case OPT_LANGUAGE:
 			check_choice(opt, value, lookup_word(languages, value) >= 0,

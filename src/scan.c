@@ -46,6 +46,7 @@
 #include "parser/parsetree.h"
 #include "storage/latch.h"
 #include "utils/builtins.h"
+#include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -76,7 +77,8 @@ typedef struct ResourceDef
 	const char *item_name;
 	const char *key_name;		/* the member that identifies an item */
 	bool		per_region;
-	bool		paged;
+	bool		paged;			/* PageNumber/PageSize */
+	bool		token_paged;	/* NextToken/MaxResults */
 	const char *request_fields; /* fields that come from the request */
 	double		rows;			/* planner estimate */
 	const char *columns;		/* column definitions for IMPORT */
@@ -85,7 +87,7 @@ typedef struct ResourceDef
 static const ResourceDef resources[] = {
 	[ECS_RESOURCE_IMAGES] = {
 		"images", "images", "DescribeImages", "Images", "Image", "ImageId",
-		true, true, "RegionId", 1000,
+		true, true, false, "RegionId", 1000,
 		"region_id text, image_id text, image_name text, image_family text, "
 		"image_version text, description text, status text, progress int, "
 		"size int, architecture text, os_type text, os_name text, "
@@ -100,20 +102,34 @@ static const ResourceDef resources[] = {
 	[ECS_RESOURCE_SHARE_PERMISSIONS] = {
 		"image_share_permissions", "share permissions",
 		"DescribeImageSharePermission", "Accounts", "Account", "AliyunId",
-		true, true, "RegionId,ImageId", 200,
+		true, true, false, "RegionId,ImageId", 200,
 		"region_id text, image_id text, account_id text, shared_time timestamptz"
 	},
 	[ECS_RESOURCE_REGIONS] = {
 		"regions", "regions", "DescribeRegions", "Regions", "Region", "RegionId",
-		false, false, "", 30,
+		false, false, false, "", 30,
 		"region_id text, local_name text, region_endpoint text, status text"
 	},
 	[ECS_RESOURCE_TASKS] = {
 		"tasks", "tasks", "DescribeTasks", "TaskSet", "Task", "TaskId",
-		true, true, "RegionId", 200,
+		true, true, false, "RegionId", 200,
 		"region_id text, task_id text, task_action text, task_status text, "
 		"task_progress int, support_cancel boolean, creation_time timestamptz, "
 		"finished_time timestamptz, resource_id text"
+	},
+	[ECS_RESOURCE_INSTANCES] = {
+		"instances", "instances", "DescribeInstances", "Instances", "Instance",
+		"InstanceId", true, false, true, "RegionId", 5000,
+		"region_id text, instance_id text, instance_name text, image_id text, "
+		"status text, instance_type text, creation_time timestamptz, "
+		"zone_id text, tags jsonb, raw jsonb"
+	},
+	[ECS_RESOURCE_SNAPSHOTS] = {
+		"snapshots", "snapshots", "DescribeSnapshots", "Snapshots", "Snapshot",
+		"SnapshotId", true, false, true, "RegionId", 5000,
+		"region_id text, snapshot_id text, snapshot_name text, "
+		"source_disk_id text, source_disk_size int, usage text, status text, "
+		"creation_time timestamptz, retention_days int, tags jsonb, raw jsonb"
 	},
 };
 
@@ -136,6 +152,16 @@ const char *const ecs_image_statuses[] = {
 	"Creating", "Waiting", "Available", "UnAvailable", "CreateFailed",
 	"Deprecated", NULL
 };
+static const char *const instance_statuses[] = {
+	"Pending", "Running", "Starting", "Stopping", "Stopped", NULL
+};
+static const char *const snapshot_statuses[] = {
+	"progressing", "accomplished", "failed", NULL
+};
+static const char *const snapshot_usages[] = {
+	"image", "disk", "image_disk", "none", NULL
+};
+
 static const char *const owner_aliases[] = {
 	"self", "others", "system", "marketplace", NULL
 };
@@ -149,14 +175,18 @@ static const char *const usages[] = {"instance", "none", NULL};
  */
 static const struct
 {
+	EcsResource resource;
 	const char *param;
 	const char *const *known;
 }			closed_filters[] = {
-	{"Status", ecs_image_statuses},
-	{"OSType", ecs_os_types},
-	{"Architecture", ecs_architectures},
-	{"Usage", usages},
-	{NULL, NULL}
+	{ECS_RESOURCE_IMAGES, "Status", ecs_image_statuses},
+	{ECS_RESOURCE_IMAGES, "OSType", ecs_os_types},
+	{ECS_RESOURCE_IMAGES, "Architecture", ecs_architectures},
+	{ECS_RESOURCE_IMAGES, "Usage", usages},
+	{ECS_RESOURCE_INSTANCES, "Status", instance_statuses},
+	{ECS_RESOURCE_SNAPSHOTS, "Status", snapshot_statuses},
+	{ECS_RESOURCE_SNAPSHOTS, "Usage", snapshot_usages},
+	{0, NULL, NULL}
 };
 
 /* Planner state, in baserel->fdw_private */
@@ -507,6 +537,7 @@ estimate_requests(RelOptInfo *baserel, List *clauses, bool first_scan)
 				by_image = true;	/* permissions have only ImageId */
 				break;
 			case ECS_FILTER_LIST:
+			case ECS_FILTER_JSON_LIST:
 			case ECS_FILTER_TAGS:
 				narrowed = true;
 				break;
@@ -817,6 +848,7 @@ ecsBeginForeignScan(ForeignScanState *node, int eflags)
 	state->spec.key_name = state->def->key_name;
 	state->spec.per_region = state->def->per_region;
 	state->spec.paged = state->def->paged;
+	state->spec.token_paged = state->def->token_paged;
 	state->spec.limit = intVal(list_nth(fsplan->fdw_private,
 										FdwScanPrivateLimit));
 
@@ -972,6 +1004,7 @@ build_requests(EcsScanState *state, ExprContext *econtext)
 				break;
 			case ECS_FILTER_EACH:
 			case ECS_FILTER_LIST:
+			case ECS_FILTER_JSON_LIST:
 				foreach(m, *merged)
 				{
 					EcsFilter  *prev = lfirst(m);
@@ -988,7 +1021,10 @@ build_requests(EcsScanState *state, ExprContext *econtext)
 		}
 	}
 
-	/* values the API cannot hold stay local; impossible ones match nothing */
+	/*
+	 * Values the API does not know match nothing; more than 100 ids in one
+	 * request stay local.
+	 */
 	foreach(lc, list_concat_copy(lists, each))
 	{
 		EcsFilter  *f = lfirst(lc);
@@ -996,18 +1032,15 @@ build_requests(EcsScanState *state, ExprContext *econtext)
 
 		for (i = 0; closed_filters[i].param != NULL; i++)
 		{
-			if (strcmp(f->param, closed_filters[i].param) == 0)
+			if (closed_filters[i].resource == resource &&
+				strcmp(f->param, closed_filters[i].param) == 0)
 				f->values = known_values(f->values, closed_filters[i].known);
 		}
 		if (f->values == NIL)
 			state->no_rows = true;
-	}
-	foreach(lc, lists)
-	{
-		EcsFilter  *f = lfirst(lc);
-
-		if (strcmp(f->param, "TaskIds") == 0 && list_length(f->values) > 100)
-			lists = foreach_delete_current(lists, lc);
+		if ((strcmp(f->param, "TaskIds") == 0 || f->kind == ECS_FILTER_JSON_LIST) &&
+			list_length(f->values) > 100)
+			lists = list_delete_ptr(lists, f);
 	}
 
 	/*
@@ -1144,9 +1177,18 @@ build_requests(EcsScanState *state, ExprContext *econtext)
 
 			initStringInfo(&joined);
 			foreach(v, f->values)
-				appendStringInfo(&joined, "%s%s", joined.len > 0 ? "," : "",
-								 strVal(lfirst(v)));
-			ecs_params_add(p, f->param, joined.data);
+			{
+				if (joined.len > 0)
+					appendStringInfoChar(&joined, ',');
+				if (f->kind == ECS_FILTER_JSON_LIST)
+					escape_json(&joined, strVal(lfirst(v)));
+				else
+					appendStringInfoString(&joined, strVal(lfirst(v)));
+			}
+			if (f->kind == ECS_FILTER_JSON_LIST)
+				ecs_params_add(p, f->param, psprintf("[%s]", joined.data));
+			else
+				ecs_params_add(p, f->param, joined.data);
 		}
 		for (l = list_head(tags); l != NULL; l = lnext(tags, lnext(tags, l)))
 		{
