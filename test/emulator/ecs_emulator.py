@@ -1339,6 +1339,7 @@ class RealisticSeed:
                 self.share(img, OWNER_ID)
         w._seed_resources(rng, self.region, OWNER_ID, owner, min(50, 1 + self.count // 8))
         w._seed_resources(rng, self.region, PEER_ID, peer, 1 if peer else 0)
+        w._seed_hygiene(self.region, owner + peer)
 
     def share(self, img, account):
         img.shared_with[account] = iso(max(img.epoch, SEED_END - self.rng.randrange(DAY * 60)))
