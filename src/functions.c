@@ -1513,15 +1513,21 @@ check_tag_text(const char *text, bool key)
 
 /*
  * ecs_tags_list
- *		A jsonb object of tags as alternating key and value strings (JSON
- *		null or a number becomes its text, null the empty string).  With
- *		check, every key and value must be one TagResources takes.
+ *		A jsonb object of tags as alternating key and value strings (a
+ *		number or Boolean becomes its text, null the empty string).  With
+ *		check, there are at most as many as an image can have, and every key
+ *		and value is one TagResources takes.
  */
 List *
 ecs_tags_list(Jsonb *tags, bool check)
 {
 	List	   *kv = flat_object(tags, "tags");
 	ListCell   *lc;
+
+	if (check && list_length(kv) / 2 > MAX_IMAGE_TAGS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("an image can have at most %d tags", MAX_IMAGE_TAGS)));
 
 	for (lc = list_head(kv); lc != NULL; lc = lnext(kv, lnext(kv, lc)))
 	{
@@ -1629,10 +1635,6 @@ ecs_tag_image(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("tags must not be empty")));
-	if (list_length(kv) / 2 > MAX_IMAGE_TAGS)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("an image can have at most %d tags", MAX_IMAGE_TAGS)));
 	ecs_change_tags(ecs_function_config(server_arg(fcinfo, 3)), region,
 					image_id, kv, NIL);
 	PG_RETURN_VOID();

@@ -856,10 +856,6 @@ update_tags(EcsModifyState *state, const char *region, const char *image_id,
 				 errmsg("column \"%s\" must not be null", column),
 				 errhint("Set it to '{}' to remove every tag.")));
 	want = ecs_tags_list(DatumGetJsonbP(value), true);
-	if (list_length(want) / 2 > 20)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("an image can have at most 20 tags")));
 	if (!ecs_scan_fetch_row(state->rel, state->config, region, image_id, NULL,
 							now))
 		ereport(ERROR,
