@@ -111,6 +111,27 @@ SELECT count(*) AS mismatched_usage
    AND (i.usage = 'instance') <> EXISTS (SELECT 1 FROM expected_instances e
                                            WHERE e.image_id = i.image_id);
 
+-- an instance started from an unused image makes it used (and DeleteImage
+-- refuses it without force); released, the image is unused again
+SELECT doc->>'ImageId' AS idle, doc->>'region' AS idle_region FROM truth_all
+ WHERE doc->>'owner' = '1234567890123456' AND doc->>'Status' = 'Available'
+   AND doc->>'Usage' = 'none' AND doc->'shared_with' = '[]'
+ ORDER BY doc->>'ImageId' LIMIT 1 \gset
+\setenv IDLE :idle
+\setenv IDLE_REGION :idle_region
+\! python3 test/emulator/emuctl.py add-instance "{\"region\": \"$IDLE_REGION\", \"image_id\": \"$IDLE\", \"name\": \"regress-user\"}" >/dev/null
+SELECT usage FROM ecs.images WHERE region_id = :'idle_region' AND image_id = :'idle';
+SELECT instance_name, status FROM ecs.instances
+ WHERE region_id = :'idle_region' AND image_id = :'idle';
+SELECT api_error(format('SELECT ecs_delete_image(%L, %L, server => ''emu'')', :'idle_region', :'idle'));
+SELECT instance_id AS user_instance FROM ecs.instances
+ WHERE region_id = :'idle_region' AND image_id = :'idle' \gset
+\setenv USER_INSTANCE :user_instance
+\! python3 test/emulator/emuctl.py remove-instance "$USER_INSTANCE"
+SELECT usage FROM ecs.images WHERE region_id = :'idle_region' AND image_id = :'idle';
+SELECT count(*) AS users FROM ecs.instances
+ WHERE region_id = :'idle_region' AND image_id = :'idle';
+
 -- a page that fails for good after the first is an error, and so is a
 -- listing whose pages do not add up to its TotalCount; a page that fails
 -- once is asked again with the same token
