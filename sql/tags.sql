@@ -20,7 +20,8 @@ SELECT doc->>'ImageId' AS image_id,
           FROM jsonb_array_elements(coalesce(doc->'Tags'->'Tag', '[]')) t) AS tags
   FROM now_images;
 
--- checked before anything is sent: no request for any of these
+-- checked before anything is sent: no request for any of these (an empty
+-- array of keys changes nothing, like an empty list of accounts to share with)
 \! python3 test/emulator/emuctl.py stats-reset
 SELECT ecs_tag_image(:'tagged_region', :'tagged', NULL);
 SELECT ecs_tag_image(:'tagged_region', :'tagged', '{}');
