@@ -636,6 +636,7 @@ class World:
             self._sorted = {}
             self.instances = {}         # instance id -> dict
             self.snapshots = {}         # snapshot id -> dict
+            self.loose_snapshots = []   # the seeded ones no image was made from
             self.tasks = {}             # task id -> Task
             self.executions = {}        # execution id -> Execution
             self.buckets = {}           # region -> {object key: size}
@@ -866,6 +867,7 @@ class World:
                     "OwnerId": owner, "SourceDiskType": disk_type, "SourceDiskSize": size,
                     "Status": status, "CreationTime": iso(rng.randint(SEED_START, SEED_END))}
             self.snapshots[snap["SnapshotId"]] = snap
+            self.loose_snapshots.append(snap)
         done = [i for i in images if i.status == "Available"]
         specs = [("ImportImage", "Finished")]
         if owner == OWNER_ID:
@@ -934,7 +936,7 @@ class World:
         img.pending = Pending(self.create_seconds, "CreateFailed" if fail else "Available",
                               on_done, start)
         self.add_image(img)
-        self.hold_snapshots(img, now)
+        self.hold_snapshots(img)
         return img
 
     def quota_check(self, account, region):
@@ -1073,18 +1075,19 @@ class World:
                         CreationTime=iso(created, seconds=False),
                         Tags={"Tag": [{"TagKey": k, "TagValue": rng.choice(TAG_VALUES[k])}
                                       for k in keys]})
-        for snap in list(self.snapshots.values()):
-            if snap["RegionId"] == region and "_held_by" not in snap:
+        for snap in self.loose_snapshots:
+            if "_held_by" not in snap:
                 snap.update(SnapshotName="", SourceDiskId="d-" + snap["SnapshotId"][2:],
                             RetentionDays=None, Tags={"Tag": []}, _held_by=[],
                             _disk=snap["SourceDiskSize"] == 20, _for_image=None)
         for img in images:
-            self.hold_snapshots(img, img.epoch)
+            self.hold_snapshots(img)
 
-    def hold_snapshots(self, img, created):
+    def hold_snapshots(self, img):
         """The snapshots of an image's disks: CreateImage makes one per disk
         (an image made from snapshots holds those); the image holds them
         until it is deleted."""
+        state = self.snapshot_state(img)
         for disk in img.fields["DiskDeviceMappings"]["DiskDeviceMapping"]:
             sid = disk.get("SnapshotId")
             if not sid:
@@ -1093,20 +1096,24 @@ class World:
             if snap is None:
                 snap = {"SnapshotId": sid, "RegionId": img.region, "OwnerId": img.owner,
                         "SourceDiskType": disk["Type"], "SourceDiskSize": int(disk["Size"]),
-                        "Status": "accomplished", "CreationTime": iso(created),
+                        "Status": state, "CreationTime": img.fields["CreationTime"],
                         "SnapshotName": "", "SourceDiskId": "d-" + sid[2:],
                         "RetentionDays": None, "Tags": {"Tag": []},
                         "_held_by": [], "_disk": False, "_for_image": img.id}
                 self.snapshots[sid] = snap
             if img.id not in snap["_held_by"]:
                 snap["_held_by"].append(img.id)
-        self.settle_snapshots(img)
 
-    def settle_snapshots(self, img):
+    @staticmethod
+    def snapshot_state(img):
         """The snapshots made for an image are progressing while it is
         created, failed if it failed."""
-        state = {"Creating": "progressing", "Waiting": "progressing",
-                 "CreateFailed": "failed"}.get(img.status, "accomplished")
+        return {"Creating": "progressing", "Waiting": "progressing",
+                "CreateFailed": "failed"}.get(img.status, "accomplished")
+
+    def settle_snapshots(self, img):
+        """Bring the snapshots made for an image in line with its status."""
+        state = self.snapshot_state(img)
         for snap in self.image_snapshots(img):
             if snap.get("_for_image") == img.id:
                 snap["Status"] = state
