@@ -45,7 +45,7 @@ SELECT usage, count(*) AS snapshots,
        count(*) = (SELECT count(*) FROM expected_snapshots e WHERE e.usage = s.usage) AS exact
   FROM ecs.snapshots s WHERE usage IN ('image', 'disk', 'none')
  GROUP BY 1 ORDER BY 1;
--- one listing per region and usage
+-- one listing per region: an IN list over a small closed set stays local
 \! python3 test/emulator/emuctl.py stats --action DescribeSnapshots
 SELECT count(*) = (SELECT count(*) FROM expected_snapshots WHERE status = 'progressing')
          AS progressing_exact
@@ -95,8 +95,8 @@ SELECT count(*) = :disks AS every_disk, sum(s.source_disk_size) = :gib AS same_g
 \! python3 test/emulator/emuctl.py stats --action DescribeSnapshots
 
 -- cookbook: images no instance uses, older than 90 days, with the snapshot
--- GiB each one keeps: the snapshots images hold are listed once per region
--- and usage (MATERIALIZED keeps the planner from asking per disk)
+-- GiB each one keeps: the snapshots are listed once per region
+-- (MATERIALIZED keeps the planner from asking per disk)
 CREATE TEMP VIEW expected_cost AS
 SELECT i.doc->>'region' AS region_id, i.doc->>'ImageId' AS image_id,
        sum((d->>'Size')::int) AS snapshot_gib
