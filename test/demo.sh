@@ -32,6 +32,7 @@ psql -X -v ON_ERROR_STOP=1 -v emu_url="$EMU_URL" -v emu_ca="$EMU_CA" -v meter="$
 	-f test/demo.sql 2>&1 | sed -u 's/^psql:test\/demo\.sql:[0-9]*: //' ||
 	ecs_die "a step of the demo failed (see above)"
 
+[ -s "$DEMO_STATE.errors" ] && ecs_die "the demo's meter failed: $(cat "$DEMO_STATE.errors")"
 summary=$($meter summary) || ecs_die "could not read the demo's totals"
 ecs_cleanup
 trap - EXIT

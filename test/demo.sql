@@ -138,6 +138,7 @@ SELECT count(*) AS images FROM ecs.images;
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
 SELECT * FROM ecs.images WHERE region_id = 'cn-shanghai' \g (format=unaligned tuples_only=on)
 \echo `:cost :t0`
+\set checked `:meter expect Throttling.User 3`
 \echo `:meter truth cn-shanghai`
 \echo 'The scan read every row (actual rows above) after retrying the throttled requests.'
 

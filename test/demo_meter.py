@@ -19,7 +19,12 @@ and keeps the totals for the summary in the file $DEMO_STATE.
   demo_meter.py clear               remove the faults
   demo_meter.py truth REGION        how many images the emulator holds there for
                                     the owner (own and shared with it)
+  demo_meter.py expect CODE N       fail unless N requests since start were answered CODE
   demo_meter.py summary             "N steps, N API requests, N s"
+
+A command that fails prints why on stderr, exits 1 and appends the reason to
+$DEMO_STATE.errors, which test/demo.sh checks after the tour (psql does not
+stop when a backquoted command fails).
 
 EMU_URL and EMU_CA name the emulator (test/lib.sh exports them).
 """
@@ -105,6 +110,10 @@ def main(argv):
         images = client.control("GET", "images?region=%s&visible_to=%s" % (args[0], OWNER))
         print("emulator: the account has %s in %s (own and shared with it)"
               % (plural(len(images), "image"), args[0]))
+    elif cmd == "expect":
+        got = client.control("GET", "stats")["by_code"].get(args[0], 0)
+        if got != int(args[1]):
+            raise RuntimeError("expected %s requests answered %s, not %d" % (args[1], args[0], got))
     elif cmd == "summary":
         print("%s, %s, %s" % (plural(state["steps"], "step"),
                               plural(state["requests"], "API request"),
@@ -116,4 +125,13 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except (Exception, SystemExit) as e:   # emuctl raises SystemExit on a control error
+        if isinstance(e, SystemExit) and e.code in (0, None):
+            raise
+        reason = "demo_meter.py %s: %s" % (" ".join(sys.argv[1:]), e)
+        with open(os.environ["DEMO_STATE"] + ".errors", "a") as f:
+            f.write(reason + "\n")
+        sys.stderr.write(reason + "\n")
+        sys.exit(1)
