@@ -105,7 +105,7 @@ ecs_install_deps() {
 		apt-get install -y -qq --no-install-recommends $missing ||
 			ecs_die "apt-get install failed"
 		# shellcheck disable=SC2086
-		ECS_STEP_NOTE="installed$missing"
+		ECS_STEP_NOTE="installed $(echo $missing | wc -w) packages and what they need"
 	fi
 	export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/$ECS_PG_MAJOR/bin/pg_config}
 	[ -x "$PG_CONFIG" ] || ecs_die "no pg_config at $PG_CONFIG"
