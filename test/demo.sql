@@ -222,6 +222,40 @@ SELECT count(*) AS still_there FROM ecs.images
  WHERE region_id = 'cn-beijing' AND image_id = :'copy_id';
 \echo `:cost :t0`
 
+\echo `:meter step 'Many accounts in one query: a role to assume, scans at the same time'`
+\echo 'The vendor account (2345678901234567) lets ours assume its read-only image-auditor'
+\echo 'role (STS AssumeRole with an ExternalId): our keys sign, no vendor key is stored.'
+\echo 'A UNION ALL over one server per account lists both at once (Async Foreign Scan).'
+\echo
+CREATE SERVER vendor FOREIGN DATA WRAPPER ecs_image_fdw
+  OPTIONS (endpoint :'emu_url', ca_file :'emu_ca', sts_endpoint :'emu_url',
+           role_arn 'acs:ram::2345678901234567:role/image-auditor',
+           external_id 'emu-audit-2026');
+\set ECHO none
+\getenv secret EMU_OWNER_SECRET
+\echo 'CREATE USER MAPPING FOR CURRENT_USER SERVER vendor'
+\echo '  OPTIONS (access_key_id ''LTAI5tEmuOwner0000000001'', access_key_secret ''(not shown)'');'
+CREATE USER MAPPING FOR CURRENT_USER SERVER vendor
+  OPTIONS (access_key_id 'LTAI5tEmuOwner0000000001', access_key_secret :'secret');
+\unset secret
+\set ECHO queries
+CREATE SCHEMA vendor;
+IMPORT FOREIGN SCHEMA ecs LIMIT TO (images) FROM SERVER vendor INTO vendor;
+CREATE VIEW all_images AS
+  SELECT 'ours' AS account, * FROM ecs.images
+  UNION ALL
+  SELECT 'vendor', * FROM vendor.images;
+EXPLAIN (COSTS OFF)
+SELECT account, count(*) FROM all_images GROUP BY account \g (format=unaligned tuples_only=on)
+\set t0 `:start`
+SELECT account, count(*) AS images,
+       count(*) FILTER (WHERE image_owner_alias = 'self') AS own,
+       count(*) FILTER (WHERE image_owner_alias = 'others') AS shared_with_it
+  FROM all_images
+ GROUP BY account
+ ORDER BY account;
+\echo `:cost :t0`
+
 \echo `:meter step 'The cache: a dashboard that refreshes often'`
 \echo 'With cache_ttl_s on the server, the same query within the TTL sends nothing.'
 \echo

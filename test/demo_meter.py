@@ -85,6 +85,10 @@ def main(argv):
         codes = ", ".join("%d answered %s" % (c, code)
                           for code, c in sorted(stats["by_code"].items()))
         at_once = stats["max_in_flight"]
+        accounts = stats.get("by_account", {})
+        if len(accounts) > 1:
+            codes = ", ".join(filter(None, [codes, "; ".join(
+                "%s from account %s" % (c, a) for a, c in sorted(accounts.items()))]))
         print("→ %s%s, %s%s" % (plural(n, "request"), " (%s)" % codes if codes else "",
                                 duration(elapsed),
                                 ", up to %d at once" % at_once if at_once > 1 else ""))
