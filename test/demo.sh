@@ -28,7 +28,7 @@ export DEMO_STATE="$WORK/demo-meter.json"
 meter="$ECS_PYTHON $ECS_TOP/test/demo_meter.py"
 # psql's own messages (NOTICEs, the expected ERROR) go to stderr: keep them
 # in order with the results, without the "psql:test/demo.sql:LINE: " prefix
-psql -X -v ON_ERROR_STOP=1 -v emu_url="$EMU_URL" -v emu_ca="$EMU_CA" -v meter="$meter" \
+psql -X -v ON_ERROR_STOP=1 -v emu_connect="$EMU_CONNECT" -v emu_ca="$EMU_CA" -v meter="$meter" \
 	-f test/demo.sql 2>&1 | sed -u 's/^psql:test\/demo\.sql:[0-9]*: //' ||
 	ecs_die "a step of the demo failed (see above)"
 

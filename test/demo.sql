@@ -3,7 +3,7 @@
 -- Each step says what it shows; psql echoes every statement it sends
 -- (ECHO queries), and after each query the meter (test/demo_meter.py)
 -- prints its cost: the API requests the emulator answered and the time on
--- this client's clock.  psql variables from demo.sh: emu_url, emu_ca and
+-- this client's clock.  psql variables from demo.sh: emu_connect, emu_ca and
 -- meter (the meter's command line).  A step that fails stops the demo
 -- (ON_ERROR_STOP); the one step that must fail checks that it did.
 \set ON_ERROR_STOP 1
@@ -12,12 +12,13 @@
 \set cost 'T1=$(date +%s%N) ' :meter ' cost'
 
 \echo `:meter step 'Set-up: one server per account, keys in a user mapping'`
-\echo 'The endpoint and CA point at the bundled emulator (leave both out for'
-\echo 'Alibaba Cloud). IMPORT FOREIGN SCHEMA creates one foreign table per resource.'
+\echo 'Requests go to the official hosts (ecs-cn-hangzhou.aliyuncs.com, ...); connect_to'
+\echo 'and ca_file send them to the bundled emulator instead: leave both out for Alibaba'
+\echo 'Cloud. IMPORT FOREIGN SCHEMA creates one foreign table per resource.'
 \echo
 CREATE EXTENSION ecs_image_fdw;
 CREATE SERVER aliyun FOREIGN DATA WRAPPER ecs_image_fdw
-  OPTIONS (endpoint :'emu_url', ca_file :'emu_ca');
+  OPTIONS (connect_to :'emu_connect', ca_file :'emu_ca');
 -- the secret comes from the environment and is not echoed
 \set ECHO none
 \getenv secret EMU_OWNER_SECRET
@@ -185,7 +186,7 @@ SELECT ecs_share_image('cn-beijing', :'copy_id', ARRAY['2345678901234567']) \gse
 \echo 'with it (image_owner_alias others):'
 \echo
 CREATE SERVER aliyun_peer FOREIGN DATA WRAPPER ecs_image_fdw
-  OPTIONS (endpoint :'emu_url', ca_file :'emu_ca', regions 'cn-beijing');
+  OPTIONS (connect_to :'emu_connect', ca_file :'emu_ca', regions 'cn-beijing');
 \set ECHO none
 \getenv secret EMU_PEER_SECRET
 \echo 'CREATE USER MAPPING FOR CURRENT_USER SERVER aliyun_peer'
@@ -228,7 +229,7 @@ SELECT count(*) AS still_there FROM ecs.images
 \echo 'A UNION ALL over one server per account lists both at once (Async Foreign Scan).'
 \echo
 CREATE SERVER vendor FOREIGN DATA WRAPPER ecs_image_fdw
-  OPTIONS (endpoint :'emu_url', ca_file :'emu_ca', sts_endpoint :'emu_url',
+  OPTIONS (connect_to :'emu_connect', ca_file :'emu_ca',
            role_arn 'acs:ram::2345678901234567:role/image-auditor',
            external_id 'emu-audit-2026');
 \set ECHO none
