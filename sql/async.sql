@@ -1,8 +1,9 @@
 --
 -- async: a UNION ALL over the tables of several servers (one per account)
 -- runs their listings at the same time (Async Foreign Scan), returns
--- exactly the union of what each account sees, fails as a whole when one
--- child fails, naming its server and region, and can be cancelled
+-- exactly the union of what each account sees, tells the accounts apart
+-- (account_id) and prunes by them, fails as a whole when one child fails,
+-- naming its server and region, and can be cancelled
 --
 \getenv emu_url EMU_URL
 \getenv emu_connect EMU_CONNECT
@@ -101,6 +102,50 @@ SELECT count(*) = 2 * (SELECT count(*) FROM truth) AS twice_all
 \! python3 test/emulator/emuctl.py stats-json | python3 -c "import json, sys; print('at most 3 in flight:', json.load(sys.stdin)['max_in_flight'] <= 3)"
 ALTER SERVER acct_owner OPTIONS (SET max_concurrency '1');
 \! python3 test/emulator/emuctl.py faults-clear
+
+-- which account: account_id, from STS GetCallerIdentity, asked once per
+-- backend and credentials (two servers: two calls, then none)
+\! python3 test/emulator/emuctl.py stats-reset
+SELECT acct, account_id, count(*) FROM all_images GROUP BY 1, 2 ORDER BY 1, 2;
+SELECT (SELECT count(*) FROM truth) AS owner_truth, (SELECT count(*) FROM truth_peer) AS peer_truth;
+\! python3 test/emulator/emuctl.py stats --action GetCallerIdentity
+SELECT count(DISTINCT account_id) AS accounts FROM all_images;
+\! python3 test/emulator/emuctl.py stats --action GetCallerIdentity
+-- in share permissions, account_id is the grantee; the server's account is
+-- owner_account_id
+IMPORT FOREIGN SCHEMA ecs LIMIT TO (image_share_permissions) FROM SERVER acct_peer INTO acct_peer;
+SELECT owner_account_id, count(*) > 0 AS some, bool_and(account_id <> owner_account_id) AS grantees
+  FROM acct_peer.image_share_permissions GROUP BY 1 ORDER BY 1;
+
+-- a condition on account_id prunes the other servers: not one request to
+-- their accounts
+EXPLAIN (VERBOSE, COSTS OFF)
+  SELECT image_id FROM all_images WHERE account_id = '2345678901234567';
+\! python3 test/emulator/emuctl.py stats-reset
+SELECT count(*) = (SELECT count(*) FROM truth_peer) AS all_of_peer
+  FROM all_images WHERE account_id = '2345678901234567';
+\! python3 test/emulator/emuctl.py stats --account 1234567890123456
+\! python3 test/emulator/emuctl.py stats --account 2345678901234567 | python3 -c "import sys; print('peer requests > 0:', int(sys.stdin.read()) > 0)"
+\! python3 test/emulator/emuctl.py stats-reset
+SELECT account_id, count(*) = (SELECT count(*) FROM truth) AS all_of_owner
+  FROM all_images WHERE account_id IN ('1234567890123456', '9999999999999999')
+ GROUP BY 1 ORDER BY 1;
+\! python3 test/emulator/emuctl.py stats --account 2345678901234567
+-- no account matches: no request at all, and EXPLAIN ANALYZE says so
+\! python3 test/emulator/emuctl.py stats-reset
+SELECT count(*) FROM all_images WHERE account_id = '9999999999999999';
+\! python3 test/emulator/emuctl.py stats
+EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+  SELECT image_id FROM acct_owner.images WHERE account_id = '2345678901234567';
+-- from another relation (a join): pruned for each outer value
+CREATE TABLE wanted (account_id text);
+INSERT INTO wanted VALUES ('2345678901234567');
+ANALYZE wanted;
+\! python3 test/emulator/emuctl.py stats-reset
+SELECT count(*) = (SELECT count(*) FROM truth_peer) AS all_of_peer
+  FROM wanted w JOIN all_images i USING (account_id);
+\! python3 test/emulator/emuctl.py stats --account 1234567890123456
+DROP TABLE wanted;
 
 -- local quals and a LIMIT over the async children
 SELECT acct, count(*) FROM all_images WHERE status = 'Available' AND size > 0

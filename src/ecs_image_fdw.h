@@ -67,8 +67,15 @@ typedef enum EcsFilterKind
 	ECS_FILTER_EACH,			/* one request per value */
 	ECS_FILTER_LIST,			/* one request, values comma-separated */
 	ECS_FILTER_JSON_LIST,		/* one request, values as a JSON array */
-	ECS_FILTER_TAGS				/* Tag.N.Key/Value pairs */
+	ECS_FILTER_TAGS,			/* Tag.N.Key/Value pairs */
+	ECS_FILTER_ACCOUNT			/* prunes the server: its account id */
 } EcsFilterKind;
+
+/*
+ * The field of the account column (account_id): not the API's, but the
+ * account of the server's credentials (STS GetCallerIdentity)
+ */
+#define ECS_ACCOUNT_FIELD "@AccountId"
 
 /* A pushed filter with its values for one execution */
 typedef struct EcsFilter

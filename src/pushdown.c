@@ -82,6 +82,11 @@ static const FilterMap filter_maps[] = {
 	{0, NULL, 0, NULL}
 };
 
+/* The account column of any resource: prunes the whole scan */
+static const FilterMap account_map = {
+	0, ECS_ACCOUNT_FIELD, ECS_FILTER_ACCOUNT, "AccountId"
+};
+
 static const FilterMap *find_map(EcsResource resource, const char *field);
 static Var *column_var(Node *node, Index relid);
 static bool has_var_of(Node *node, Index *relid);
@@ -103,6 +108,8 @@ find_map(EcsResource resource, const char *field)
 {
 	const FilterMap *m;
 
+	if (strcmp(field, ECS_ACCOUNT_FIELD) == 0)
+		return &account_map;
 	for (m = filter_maps; m->field != NULL; m++)
 	{
 		if (m->resource == resource && strcmp(m->field, field) == 0)

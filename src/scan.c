@@ -97,39 +97,42 @@ static const ResourceDef resources[] = {
 		"is_support_cloudinit boolean, is_support_io_optimized boolean, "
 		"is_public boolean, creation_time timestamptz, product_code text, "
 		"resource_group_id text, license_type text, tags jsonb, "
-		"disk_device_mappings jsonb, features jsonb, raw jsonb"
+		"disk_device_mappings jsonb, features jsonb, raw jsonb, account_id text"
 	},
 	[ECS_RESOURCE_SHARE_PERMISSIONS] = {
 		"image_share_permissions", "share permissions",
 		"DescribeImageSharePermission", "Accounts", "Account", "AliyunId",
 		true, true, false, "RegionId,ImageId", 200,
-		"region_id text, image_id text, account_id text, shared_time timestamptz"
+		"region_id text, image_id text, account_id text, shared_time timestamptz, "
+		"owner_account_id text"
 	},
 	[ECS_RESOURCE_REGIONS] = {
 		"regions", "regions", "DescribeRegions", "Regions", "Region", "RegionId",
 		false, false, false, "", 30,
-		"region_id text, local_name text, region_endpoint text, status text"
+		"region_id text, local_name text, region_endpoint text, status text, "
+		"account_id text"
 	},
 	[ECS_RESOURCE_TASKS] = {
 		"tasks", "tasks", "DescribeTasks", "TaskSet", "Task", "TaskId",
 		true, true, false, "RegionId", 200,
 		"region_id text, task_id text, task_action text, task_status text, "
 		"task_progress int, support_cancel boolean, creation_time timestamptz, "
-		"finished_time timestamptz, resource_id text"
+		"finished_time timestamptz, resource_id text, account_id text"
 	},
 	[ECS_RESOURCE_INSTANCES] = {
 		"instances", "instances", "DescribeInstances", "Instances", "Instance",
 		"InstanceId", true, false, true, "RegionId", 5000,
 		"region_id text, instance_id text, instance_name text, image_id text, "
 		"status text, instance_type text, creation_time timestamptz, "
-		"zone_id text, tags jsonb, raw jsonb"
+		"zone_id text, tags jsonb, raw jsonb, account_id text"
 	},
 	[ECS_RESOURCE_SNAPSHOTS] = {
 		"snapshots", "snapshots", "DescribeSnapshots", "Snapshots", "Snapshot",
 		"SnapshotId", true, false, true, "RegionId", 5000,
 		"region_id text, snapshot_id text, snapshot_name text, "
 		"source_disk_id text, source_disk_size int, usage text, status text, "
-		"creation_time timestamptz, retention_days int, tags jsonb, raw jsonb"
+		"creation_time timestamptz, retention_days int, tags jsonb, raw jsonb, "
+		"account_id text"
 	},
 };
 
@@ -142,7 +145,7 @@ static const struct
 	{"os_type", "OSType"},
 	{"os_name", "OSName"},
 	{"os_name_en", "OSNameEn"},
-	{"account_id", "AliyunId"},
+	{"owner_account_id", ECS_ACCOUNT_FIELD},
 	{"task_progress", "TaskProcess"},
 	{"raw", "*"},
 	{NULL, NULL}
@@ -208,6 +211,7 @@ typedef struct ColumnState
 	int			attnum;			/* 1-based */
 	bool		is_string;		/* an empty string stays a value */
 	bool		is_time;		/* the API's ISO 8601 form only */
+	bool		is_account;		/* the account of the server's credentials */
 	FmgrInfo	input;
 	Oid			ioparam;
 	int32		typmod;
@@ -228,6 +232,9 @@ typedef struct EcsScanState
 	bool		built;			/* regions and parameter sets are set */
 	bool		no_rows;		/* the filters match nothing */
 	List	   *alias_check;	/* owner aliases rows must have, or NIL */
+	bool		need_account;	/* the account column is read */
+	List	   *account_filter; /* String: accounts rows must be of, or NIL */
+	char	   *account_id;		/* of the credentials, once asked */
 	char	   *explain_filters;
 	MemoryContext cxt;			/* the listing's parent */
 	MemoryContext row_cxt;		/* reset for each row */
@@ -266,12 +273,12 @@ static void ecsForeignAsyncNotify(AsyncRequest *areq);
 static void produce_row(AsyncRequest *areq);
 
 static bool is_request_field(const ResourceDef *def, const char *field);
-static char *default_field(const char *attname);
+static char *default_field(EcsResource resource, const char *attname);
 static int	regions_option_count(Oid foreigntableid);
 static bool is_closed_filter(const char *param);
 static double estimate_requests(RelOptInfo *baserel, List *clauses,
 								bool first_scan);
-static char *import_columns(const char *columns);
+static char *import_columns(EcsResource resource);
 static void init_columns(EcsScanState *state, Relation rel,
 						 List *retrieved_attrs);
 static bool has_exec_param(Node *node, void *context);
@@ -283,6 +290,7 @@ static void conversion_error_callback(void *arg);
 static bool is_api_time(const char *s);
 static void store_row(EcsScanState *state, char **row, TupleTableSlot *slot);
 static bool row_in_scope(EcsScanState *state, char **row);
+static bool account_matches(EcsScanState *state);
 static void accumulate_stats(EcsScanState *state);
 
 /*
@@ -329,7 +337,7 @@ ecs_scan_column_field(Oid relid, int attnum, const char *attname)
 
 	if (option != NULL)
 		return option;
-	return default_field(attname);
+	return default_field(ecs_scan_table_resource(relid), attname);
 }
 
 /*
@@ -337,13 +345,17 @@ ecs_scan_column_field(Oid relid, int attnum, const char *attname)
  *		The API field of a column without a "field" option.
  */
 static char *
-default_field(const char *attname)
+default_field(EcsResource resource, const char *attname)
 {
 	StringInfoData buf;
 	bool		upper = true;
 	const char *p;
 	int			i;
 
+	/* the account of the server, except where it names a grantee */
+	if (strcmp(attname, "account_id") == 0)
+		return pstrdup(resource == ECS_RESOURCE_SHARE_PERMISSIONS ?
+					   "AliyunId" : ECS_ACCOUNT_FIELD);
 	for (i = 0; field_exceptions[i].column != NULL; i++)
 	{
 		if (strcmp(field_exceptions[i].column, attname) == 0)
@@ -542,6 +554,7 @@ estimate_requests(RelOptInfo *baserel, List *clauses, bool first_scan)
 				narrowed = true;
 				break;
 			case ECS_FILTER_OWNER:
+			case ECS_FILTER_ACCOUNT:	/* all requests, or none */
 				break;
 		}
 	}
@@ -781,6 +794,13 @@ init_columns(EcsScanState *state, Relation rel, List *retrieved_attrs)
 		field->name = ecs_scan_column_field(RelationGetRelid(rel), attnum, col->name);
 		if (strcmp(field->name, "*") == 0)
 			field->kind = ECS_FIELD_RAW;
+		else if (strcmp(field->name, ECS_ACCOUNT_FIELD) == 0)
+		{
+			/* filled in by store_row; the decoder finds no such parameter */
+			field->kind = ECS_FIELD_PARAM;
+			col->is_account = true;
+			state->need_account = true;
+		}
 		else if (is_request_field(state->def, field->name))
 			field->kind = ECS_FIELD_PARAM;
 		else if (strcmp(field->name, "Tags") == 0)
@@ -957,6 +977,7 @@ build_requests(EcsScanState *state, ExprContext *econtext)
 	state->built = true;
 	state->no_rows = false;
 	state->alias_check = NIL;
+	state->account_filter = NIL;
 	state->spec.nfields = state->ncolumns;
 	state->spec.lenient = false;
 	state->spec.per_own_image = false;
@@ -1001,6 +1022,12 @@ build_requests(EcsScanState *state, ExprContext *econtext)
 				break;
 			case ECS_FILTER_TAGS:
 				tags = list_concat(tags, f->values);
+				break;
+			case ECS_FILTER_ACCOUNT:
+				state->account_filter = state->account_filter == NIL ? f->values :
+					intersect_values(state->account_filter, f->values);
+				if (state->account_filter == NIL)
+					state->no_rows = true;
 				break;
 			case ECS_FILTER_EACH:
 			case ECS_FILTER_LIST:
@@ -1260,6 +1287,33 @@ row_in_scope(EcsScanState *state, char **row)
 }
 
 /*
+ * account_matches
+ *		Whether the server's account can have rows the query wants: ask for
+ *		the account id (once per backend and credentials) if the query reads
+ *		it or has a condition on it, and check it against the condition.  A
+ *		server whose account does not match lists nothing.
+ */
+static bool
+account_matches(EcsScanState *state)
+{
+	ListCell   *lc;
+
+	if (!state->need_account && state->account_filter == NIL)
+		return true;
+	if (state->account_id == NULL)
+		state->account_id = MemoryContextStrdup(state->cxt,
+												ecs_credentials_account_id(state->config));
+	if (state->account_filter == NIL)
+		return true;
+	foreach(lc, state->account_filter)
+	{
+		if (strcmp(strVal(lfirst(lc)), state->account_id) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
  * ecsIterateForeignScan
  *		The next row, from the current page or the next one to arrive.
  */
@@ -1278,6 +1332,11 @@ ecsIterateForeignScan(ForeignScanState *node)
 		build_requests(state, node->ss.ps.ps_ExprContext);
 	if (state->no_rows)
 		return slot;
+	if (state->fanout == NULL && !account_matches(state))
+	{
+		state->no_rows = true;
+		return slot;
+	}
 	if (state->fanout == NULL)
 	{
 		/* DescribeRegions once per scan, however often it restarts */
@@ -1385,7 +1444,8 @@ store_row(EcsScanState *state, char **row, TupleTableSlot *slot)
 	for (i = 0; i < state->ncolumns; i++)
 	{
 		ColumnState *col = &state->columns[i];
-		char	   *value = row ? row[i] : NULL;
+		char	   *value = col->is_account ? state->account_id :
+			row ? row[i] : NULL;
 
 		if (value == NULL || (value[0] == '\0' && !col->is_string))
 			continue;
@@ -1439,6 +1499,8 @@ ecs_scan_fetch_row(Relation rel, EcsConfig *config, const char *region,
 			attrs = lappend_int(attrs, i);
 	}
 	init_columns(&state, rel, attrs);
+	if (state.need_account)
+		state.account_id = ecs_credentials_account_id(config);
 	state.spec.what = state.def->what;
 	state.spec.action = state.def->action;
 	state.spec.list_name = state.def->list_name;
@@ -1578,6 +1640,14 @@ ecsExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		}
 		else if (!state->no_rows && state->explain_filters[0] != '\0')
 			ExplainPropertyText("ECS Filters", state->explain_filters, es);
+		if (state->account_filter != NIL && !state->deferred)
+		{
+			StringInfoData buf;
+
+			initStringInfo(&buf);
+			describe_filter(&buf, "account_id", state->account_filter);
+			ExplainPropertyText("ECS Account Filter", buf.data, es);
+		}
 		if (state->spec.per_own_image && !state->deferred)
 			ExplainPropertyText("ECS Images", "every own image of each region", es);
 		if (state->spec.limit > 0)
@@ -1687,19 +1757,19 @@ produce_row(AsyncRequest *areq)
  *		written out, so that a column keeps its field when it is renamed.
  */
 static char *
-import_columns(const char *columns)
+import_columns(EcsResource resource)
 {
 	StringInfoData buf;
 	ListCell   *lc;
 
 	initStringInfo(&buf);
-	foreach(lc, ecs_option_split_list(columns))
+	foreach(lc, ecs_option_split_list(resources[resource].columns))
 	{
 		const char *def = lfirst(lc);
 		char	   *name = pnstrdup(def, strcspn(def, " "));
 
 		appendStringInfo(&buf, "%s%s OPTIONS (field %s)", buf.len > 0 ? ", " : "",
-						 def, quote_literal_cstr(default_field(name)));
+						 def, quote_literal_cstr(default_field(resource, name)));
 	}
 	return buf.data;
 }
@@ -1745,7 +1815,7 @@ ecsImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 		commands = lappend(commands,
 						   psprintf("CREATE FOREIGN TABLE %s (%s) SERVER %s OPTIONS (resource %s%s%s)",
 									quote_identifier(resources[i].name),
-									import_columns(resources[i].columns),
+									import_columns((EcsResource) i),
 									quote_identifier(server->servername),
 									quote_literal_cstr(resources[i].name),
 									writable && updatable ? ", updatable " : "",
