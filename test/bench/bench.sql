@@ -17,19 +17,25 @@ $$;
 
 -- One timed run of a query under EXPLAIN (ANALYZE, TIMING OFF):
 --   scan  variant  run  execution_ms  backend_cpu_ms  rows  requests  retries
--- rows, requests and retries are those of the foreign scan node.
+-- rows, requests and retries are the sums over the foreign scan nodes (one,
+-- or one per account under an Append).
 CREATE FUNCTION bench_scan(variant text, run int, query text) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
   cpu0 float8 := bench_cpu_ms();
   plan jsonb;
-  node jsonb;
+  nrows bigint;
+  requests bigint;
+  retries bigint;
 BEGIN
   EXECUTE 'EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) ' || query INTO plan;
-  node := jsonb_path_query_first(plan, 'strict $.** ? (exists (@."ECS Requests"))');
+  SELECT sum((n ->> 'Actual Rows')::bigint), sum((n ->> 'ECS Requests')::bigint),
+         sum((n ->> 'ECS Retries')::bigint)
+    INTO nrows, requests, retries
+    FROM jsonb_path_query(plan, 'strict $.** ? (exists (@."ECS Requests"))') n;
   RETURN concat_ws(E'\t', 'scan', variant, run,
                    round((plan -> 0 ->> 'Execution Time')::numeric, 1),
                    round((bench_cpu_ms() - cpu0)::numeric, 1),
-                   node ->> 'Actual Rows', node ->> 'ECS Requests', node ->> 'ECS Retries');
+                   nrows, requests, retries);
 END
 $$;

@@ -8,6 +8,7 @@
 //   count   plain ROWS            lookup NAME ROWS DETAIL
 //   mem     ROWS HWM_BEFORE RSS_BEFORE HWM_AFTER RSS_AFTER        (kB)
 //   cancel  CASE MS                       (statement_timeout latency past 500 ms)
+//   fail    MESSAGE                       (the view's error when one account fails)
 //   emulator ARGS
 // and DIR/stats.VARIANT.json the emulator's /_emulator/stats after each measurement.
 // Exits 1 if a variant counted a different number of images or failed.
@@ -23,14 +24,15 @@ const fmt = (x, d = 0) => (Number.isFinite(x) ? x.toLocaleString('en-US', { mini
 const pad = (s, n) => String(s).padStart(n);
 let broken = false;
 
-const runs = {}, errors = {}, lookups = {}, mem = [], emulators = [], cancels = {};
-let plainCount;
+const runs = {}, errors = {}, lookups = {}, mem = [], emulators = [], cancels = {}, counts = {};
+let plainCount, failMessage;
 for (const f of lines) {
   const add = (v, r) => (runs[v] = runs[v] || []).push(r);
   if (f[0] === 'scan') add(f[1], { run: +f[2], ms: +f[3], cpu: +f[4], rows: +f[5], requests: +f[6], retries: +f[7] });
   else if (f[0] === 'sdk') add(f[1], { run: +f[2], ms: +f[3], cpu: NaN, rows: +f[4], requests: +f[5], retries: NaN });
   else if (f[0] === 'error') errors[f[1]] = f[2];
-  else if (f[0] === 'count') plainCount = +f[2];
+  else if (f[0] === 'count') { counts[f[1]] = +f[2]; if (f[1] === 'plain') plainCount = +f[2]; }
+  else if (f[0] === 'fail') failMessage = f.slice(1).join('\t');
   else if (f[0] === 'lookup') lookups[f[1]] = { rows: +f[2], detail: f[3] };
   else if (f[0] === 'mem') mem.push({ rows: +f[1], hwm0: +f[2], rss0: +f[3], hwm: +f[4], rss: +f[5] });
   else if (f[0] === 'emulator') emulators.push(f[1]);
@@ -49,6 +51,63 @@ function variant(v) {
     sameRows: all.every((r) => r.rows === all[0].rows), sameRequests: use.every((r) => r.requests === use[0].requests),
     emuTotal: s.total, ourTotal: all.reduce((a, r) => a + r.requests, 0),
   };
+}
+
+// Part 5: 8 accounts behind a UNION ALL view, against one account's table.
+// Prints its section; returns its targets as [ok, what, how].
+function accountsSection() {
+  const one = variant('one'), view = variant('view8'), sync = variant('view8_sync'), pruned = variant('pruned');
+  const targets = [];
+  console.log('\n== Many accounts: 8 accounts × 6 regions × 300 own images, L = 50 ms, one server per account');
+  console.log(`${'variant'.padEnd(58)}${pad('median ms', 10)}${pad('cold ms', 9)}${pad('rows', 8)}${pad('requests', 9)}${pad('in flight', 10)}${pad('ratio to one', 13)}`);
+  for (const [name, x] of [['one account: SELECT count(*) FROM acct1.images', one],
+    ['8 accounts: SELECT count(*) FROM the view (async)', view],
+    ['8 accounts, enable_async_append off (one after another)', sync],
+    ['the view WHERE account_id = \'5000000000000003\'', pruned]]) {
+    if (x.error) { console.log(`  ${name}: ERROR ${x.error}`); broken = true; continue; }
+    console.log(`${name.padEnd(58)}${pad(fmt(x.ms), 10)}${pad(x.cold ? fmt(x.cold.ms) : '', 9)}${pad(fmt(x.rows), 8)}` +
+      `${pad(fmt(x.requests), 9)}${pad(fmt(x.inFlight), 10)}${pad(one.error ? '-' : fmt(x.ms / one.ms, 2), 13)}`);
+  }
+  if (!view.error && (!view.sameRows || view.rows !== counts.view8)) {
+    console.log(`  COUNT MISMATCH in the view: ${view.rows} rows, expected ${counts.view8}`); broken = true;
+  }
+  if (!one.error && !view.error) {
+    const ratio = view.ms / one.ms;
+    targets.push([ratio <= 1.3, '8-account view ≤ 1.3× one account', `${fmt(ratio, 2)}× (${fmt(view.ms)} / ${fmt(one.ms)} ms; ` +
+      `one after another: ${sync.error ? '-' : fmt(sync.ms / one.ms, 2) + '×'})`]);
+  }
+  let others = NaN;
+  if (!pruned.error) {
+    const cold = stats('pruned_cold').by_account || {}, warm = stats('pruned').by_account || {};
+    const show = (o) => Object.entries(o).map(([k, v]) => `${k}: ${v}`).join(', ') || 'none';
+    console.log(`  requests by account, first run in a new backend (asks each server's account once): ${show(cold)}`);
+    console.log(`  requests by account, the ${process.env.RUNS} warm runs: ${show(warm)}`);
+    console.log(`  GetCallerIdentity calls: first run ${stats('pruned_cold').by_action.GetCallerIdentity || 0}, warm runs ${stats('pruned').by_action.GetCallerIdentity || 0}`);
+    others = Object.entries(warm).filter(([k]) => k !== '5000000000000003').reduce((a, [, v]) => a + v, 0);
+    targets.push([others === 0 && (warm['5000000000000003'] || 0) > 0 && pruned.rows === counts.view8 / 8,
+      'WHERE account_id = … sends requests to that account only', `${others} request(s) to other accounts in the warm runs; ${fmt(pruned.rows)} rows`]);
+  }
+  const xs = cancels.view8 || [];
+  if (xs.length === 0) { console.log('  cancel of the view: ERROR no result'); broken = true; }
+  else {
+    console.log(`  cancel of the view (statement_timeout 500 ms, every answer stalls): latency past it median ${fmt(median(xs))}, max ${fmt(Math.max(...xs))} ms`);
+    targets.push([Math.max(...xs) < 1000, 'a cancel stops the whole view within a second', `max ${fmt(Math.max(...xs))} ms past statement_timeout`]);
+  }
+  console.log(`  one account failing (Forbidden.RAM in cn-beijing): ${failMessage || 'NO ERROR'}`);
+  targets.push([/ERROR: .*region "cn-beijing" of server "acct5"/.test(failMessage || ''),
+    'a failing account is an ERROR naming its server and region', failMessage ? 'yes' : 'no error']);
+  return targets;
+}
+
+if (process.env.ONLY_ACCOUNTS) {
+  console.log('ecs_image_fdw benchmark, part 5 only (--accounts-only)');
+  console.log(`  ${process.env.CPUS} CPUs shared by PostgreSQL, the emulator and Node; medians of ${process.env.RUNS} warm runs ` +
+    `(${process.env.SLOW_RUNS} with enable_async_append off)`);
+  emulators.forEach((e, i) => console.log(`  emulator ${i + 1}: ${e}`));
+  const targets = accountsSection();
+  console.log('\n== Targets');
+  for (const [ok, what, how] of targets) console.log(`  ${ok ? 'PASS' : 'MISS'}  ${what.padEnd(58)} ${how}`);
+  process.exit(broken ? 1 : 0);
 }
 
 const V = { a: variant('a'), c1: variant('c1'), c32: variant('c32'), c: variant('c'), d: variant('d') };
@@ -138,6 +197,8 @@ for (const [name, what] of [['stall', 'every answer stalls'], ['backoff', 'sleep
   cancelMax = Number.isNaN(cancelMax) ? Math.max(...xs) : Math.max(cancelMax, ...xs);
 }
 
+const accountTargets = accountsSection();
+
 console.log('\n== Targets');
 const target = (ok, what, how) => console.log(`  ${ok ? 'PASS' : 'MISS'}  ${what.padEnd(50)} ${how}`);
 const faster = (x, y) => y.ms / x.ms;
@@ -155,5 +216,7 @@ target(cpuRate >= 250000, 'decoding ≥ 250,000 rows/s on one core', `${fmt(cpuR
 target(memRatio <= 2, 'peak memory, 100,000 rows ≤ 2× that of 1,000 rows', `${fmt(memRatio, 2)}×`);
 target(look1.req === 1 && look1.rows === 1, 'targeted lookup = 1 request', `${look1.req} request(s), ${look1.rows} row(s)`);
 target(look2.req === 1 && look2.rows === 10, 'LIMIT 10 on one region = 1 request', `${look2.req} request(s), ${look2.rows} row(s)`);
+
+for (const [ok, what, how] of accountTargets) target(ok, what, how);
 
 if (broken) { console.log('\nSOME VARIANT FAILED OR COUNTED A DIFFERENT NUMBER OF IMAGES'); process.exit(1); }

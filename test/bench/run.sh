@@ -1,12 +1,13 @@
 #!/bin/bash
 # test/bench/run.sh: the benchmark of ecs_image_fdw (see test/bench/README.md).
 #
-#   bash test/bench/run.sh [--runs N] [--slow-runs N] [--no-build]
+#   bash test/bench/run.sh [--runs N] [--slow-runs N] [--no-build] [--accounts-only]
 #
 # --runs N       timed warm runs per fast variant, after one cold run (default 5)
 # --slow-runs N  the same for the serial variants (~16 s a run) and the 100,000-row
 #                scans (~5 s) (default 3)
 # --no-build     use the installed extension as it is (no make clean / install)
+# --accounts-only  only part 5 (many accounts), with its report
 #
 # Builds and installs the extension, starts a throw-away cluster and the ECS
 # emulator over HTTPS, measures, and prints the figures on stdout (progress on
@@ -17,18 +18,24 @@ BENCH=$ECS_TOP/test/bench
 RUNS=5
 SLOW_RUNS=3
 BUILD=1
+ONLY_ACCOUNTS=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--runs) RUNS=$2; shift 2 ;;
 	--slow-runs) SLOW_RUNS=$2; shift 2 ;;
 	--no-build) BUILD=; shift ;;
-	*) ecs_die "usage: bash test/bench/run.sh [--runs N] [--slow-runs N] [--no-build]" ;;
+	--accounts-only) ONLY_ACCOUNTS=1; shift ;;
+	*) ecs_die "usage: bash test/bench/run.sh [--runs N] [--slow-runs N] [--no-build] [--accounts-only]" ;;
 	esac
 done
 [[ "$RUNS" =~ ^[1-9][0-9]*$ && "$SLOW_RUNS" =~ ^[1-9][0-9]*$ ]] || ecs_die "--runs and --slow-runs take a positive integer"
 START=$SECONDS
 
 ecs_install_deps
+ecs_workdir
+# ECS_PRIVATE_PG=1: build into a private copy of the PostgreSQL tree (as the
+# test command does), so that work trees side by side never touch the system's
+[ -n "${ECS_PRIVATE_PG:-}" ] && ecs_private_pg
 [ -n "$BUILD" ] && ecs_build_install
 [ "$(getconf CLK_TCK)" = 100 ] || ecs_die "bench.sql assumes USER_HZ = 100"
 if [ ! -d "$BENCH/node_modules" ] || ! cmp -s "$BENCH/package-lock.json" "$BENCH/node_modules/.bench-lock.json"; then
@@ -36,7 +43,6 @@ if [ ! -d "$BENCH/node_modules" ] || ! cmp -s "$BENCH/package-lock.json" "$BENCH
 	(cd "$BENCH" && npm ci --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error >/dev/null &&
 		cp package-lock.json node_modules/.bench-lock.json) || ecs_die "npm ci failed"
 fi
-ecs_workdir
 ecs_start_postgres
 psql -Xq -v ON_ERROR_STOP=1 -f "$BENCH/bench.sql" || ecs_die "bench.sql failed"
 
@@ -58,14 +64,19 @@ emulator() {
 # server NAME [OPTION...]: a server on the current emulator, the owner's user
 # mapping, and its tables imported into the schema NAME
 server() {
-	local name=$1 opts
-	shift
+	account_server "$1" LTAI5tEmuOwner0000000001 emu-owner-secret-0001 "${@:2}"
+}
+
+# account_server NAME KEY_ID SECRET [OPTION...]: the same with another account's key
+account_server() {
+	local name=$1 key=$2 secret=$3 opts
+	shift 3
 	opts=$(printf ", %s" "$@")
 	psql -Xq -v ON_ERROR_STOP=1 <<-SQL || ecs_die "could not create server $name"
 		CREATE SERVER $name FOREIGN DATA WRAPPER ecs_image_fdw
-		  OPTIONS (endpoint '$EMU_URL', ca_file '$EMU_CA'${1:+$opts});
+		  OPTIONS (endpoint '$EMU_URL', ca_file '$EMU_CA', sts_endpoint '$EMU_URL'${1:+$opts});
 		CREATE USER MAPPING FOR CURRENT_USER SERVER $name
-		  OPTIONS (access_key_id 'LTAI5tEmuOwner0000000001', access_key_secret 'emu-owner-secret-0001');
+		  OPTIONS (access_key_id '$key', access_key_secret '$secret');
 		CREATE SCHEMA $name;
 		IMPORT FOREIGN SCHEMA ecs FROM SERVER $name INTO $name;
 	SQL
@@ -100,6 +111,25 @@ lookup() {
 	emu stats-json >"$OUT/stats.$1.json"
 }
 
+# cancellation: statement_timeout 500 ms while every answer stalls, and while
+# the scan sleeps between throttled answers; the latency past the 500 ms
+cancel_runs() {
+	local name=$1 fault=$2 from=${3:-ecs.images} i
+	ecs_log "cancel: statement_timeout during $name, 5 times"
+	emu faults-clear
+	emu fault "$fault"
+	for i in 1 2 3 4 5; do
+		psql -XAt 2>/dev/null <<-SQL
+			SET statement_timeout = '500ms';
+			SELECT clock_timestamp() AS t0 \gset
+			SELECT count(*) FROM $from;
+			SELECT concat_ws(E'\t', 'cancel', '$name',
+			       round(extract(epoch FROM clock_timestamp() - :'t0'::timestamptz) * 1000) - 500);
+		SQL
+	done >>"$OUT/results.tsv"
+	emu faults-clear
+}
+if [ -z "$ONLY_ACCOUNTS" ]; then
 # ---- 1. 24 regions x 1000 own images (+ those shared with us), 50 ms a request
 emulator --latency-ms 50 --regions 24 --images-per-region 1000
 server ecs
@@ -123,24 +153,6 @@ lookup limit10 "$(psql -Xq -c "\copy (SELECT * FROM ecs.images WHERE region_id =
 fdw_runs c1 "$SLOW_RUNS" "SELECT count(*) FROM c1.images"
 sdk_runs c "$SLOW_RUNS" serial 100
 
-# cancellation: statement_timeout 500 ms while every answer stalls, and while
-# the scan sleeps between throttled answers; the latency past the 500 ms
-cancel_runs() {
-	local name=$1 fault=$2 i
-	ecs_log "cancel: statement_timeout during $name, 5 times"
-	emu faults-clear
-	emu fault "$fault"
-	for i in 1 2 3 4 5; do
-		psql -XAt 2>/dev/null <<-SQL
-			SET statement_timeout = '500ms';
-			SELECT clock_timestamp() AS t0 \gset
-			SELECT count(*) FROM ecs.images;
-			SELECT concat_ws(E'\t', 'cancel', '$name',
-			       round(extract(epoch FROM clock_timestamp() - :'t0'::timestamptz) * 1000) - 500);
-		SQL
-	done >>"$OUT/results.tsv"
-	emu faults-clear
-}
 cancel_runs stall '{"kind": "stall", "action": "DescribeImages", "ms": 60000}'
 cancel_runs backoff '{"kind": "throttle", "action": "DescribeImages"}'
 
@@ -179,5 +191,45 @@ for from in "(SELECT * FROM l0.images LIMIT 1000) s" "l0.images"; do
 	SQL
 done
 
+fi
+
+# ---- 5. many accounts: 8 accounts x 6 regions x 300 own images, 50 ms a request;
+#         a UNION ALL view over their 8 servers against one account's table
+emulator --latency-ms 50 --regions 6 --images-per-region 300 --extra-accounts 8
+VIEW="CREATE VIEW all_accounts AS"
+for k in 1 2 3 4 5 6 7 8; do
+	account_server "acct$k" "$(printf 'LTAI5tEmuAcct%011d' "$k")" "$(printf 'emu-acct-secret-%04d' "$k")"
+	VIEW="$VIEW$([ "$k" -gt 1 ] && echo ' UNION ALL') SELECT * FROM acct$k.images"
+done
+psql -Xq -v ON_ERROR_STOP=1 -c "$VIEW" || ecs_die "could not create the view"
+COUNT8=$(psql -XAt -c "SELECT count(*) FROM all_accounts") || ecs_die "the plain count of the view failed"
+printf 'count\tview8\t%s\n' "$COUNT8" >>"$OUT/results.tsv"
+fdw_runs one "$RUNS" "SELECT count(*) FROM acct1.images"
+fdw_runs view8 "$RUNS" "SELECT count(*) FROM all_accounts"
+PGOPTIONS="-c enable_async_append=off" fdw_runs view8_sync "$SLOW_RUNS" "SELECT count(*) FROM all_accounts"
+
+# the view with a condition on account_id: one cold run (it asks each server's
+# account once: GetCallerIdentity), then the warm runs, whose requests by
+# account the emulator counts
+PRUNED="SELECT count(*) FROM all_accounts WHERE account_id = '5000000000000003'"
+ecs_log "pruned: 1 cold + $RUNS warm runs of: $PRUNED"
+emu stats-reset
+{
+	printf "SELECT bench_scan('pruned', 0, \$q\$%s\$q\$);\n" "$PRUNED"
+	printf '\\! "%s" "%s" stats-json >"%s"\n' "$ECS_PYTHON" "$ECS_TOP/test/emulator/emuctl.py" "$OUT/stats.pruned_cold.json"
+	printf '\\! "%s" "%s" stats-reset\n' "$ECS_PYTHON" "$ECS_TOP/test/emulator/emuctl.py"
+	for i in $(seq 1 "$RUNS"); do
+		printf "SELECT bench_scan('pruned', %d, \$q\$%s\$q\$);\n" "$i" "$PRUNED"
+	done
+} | psql -XAt -v ON_ERROR_STOP=1 >>"$OUT/results.tsv" 2>"$WORK/err" ||
+	printf 'error\tpruned\t%s\n' "$(head -1 "$WORK/err")" >>"$OUT/results.tsv"
+emu stats-json >"$OUT/stats.pruned.json"
+
+cancel_runs view8 '{"kind": "stall", "action": "DescribeImages", "ms": 60000}' all_accounts
+# a failing account: every request of account 5 in cn-beijing is refused
+emu fault '{"kind": "error", "status": 403, "code": "Forbidden.RAM", "message": "User not authorized to operate on the specified resource.", "account": "5000000000000005", "region": "cn-beijing"}'
+printf 'fail\t%s\n' "$(psql -XAt -c "SELECT count(*) FROM all_accounts" 2>&1 | head -1)" >>"$OUT/results.tsv"
+emu faults-clear
+
 ecs_log "done in $((SECONDS - START)) s; report:"
-RUNS=$RUNS SLOW_RUNS=$SLOW_RUNS CPUS=$(nproc) node "$BENCH/report.js" "$OUT"
+RUNS=$RUNS SLOW_RUNS=$SLOW_RUNS CPUS=$(nproc) ONLY_ACCOUNTS=$ONLY_ACCOUNTS node "$BENCH/report.js" "$OUT"
