@@ -57,17 +57,20 @@ function variant(v) {
 // Prints its section; returns its targets as [ok, what, how].
 function accountsSection() {
   const one = variant('one'), view = variant('view8'), sync = variant('view8_sync'), pruned = variant('pruned');
+  const par = variant('par8');
   const targets = [];
   console.log('\n== Many accounts: 8 accounts × 6 regions × 300 own images, L = 50 ms, one server per account');
   console.log(`${'variant'.padEnd(58)}${pad('median ms', 10)}${pad('cold ms', 9)}${pad('rows', 8)}${pad('requests', 9)}${pad('in flight', 10)}${pad('ratio to one', 13)}`);
   for (const [name, x] of [['one account: SELECT count(*) FROM acct1.images', one],
     ['8 accounts: SELECT count(*) FROM the view (async)', view],
     ['8 accounts, enable_async_append off (one after another)', sync],
+    ['8 backends at once, one account each (per backend)', par],
     ['the view WHERE account_id = \'5000000000000003\'', pruned]]) {
     if (x.error) { console.log(`  ${name}: ERROR ${x.error}`); broken = true; continue; }
     console.log(`${name.padEnd(58)}${pad(fmt(x.ms), 10)}${pad(x.cold ? fmt(x.cold.ms) : '', 9)}${pad(fmt(x.rows), 8)}` +
       `${pad(fmt(x.requests), 9)}${pad(fmt(x.inFlight), 10)}${pad(one.error ? '-' : fmt(x.ms / one.ms, 2), 13)}`);
   }
+  console.log('in flight = the emulator\'s max_in_flight; "8 backends at once" is what the emulator and the CPUs allow 8 accounts at a time');
   if (!view.error && (!view.sameRows || view.rows !== counts.view8)) {
     console.log(`  COUNT MISMATCH in the view: ${view.rows} rows, expected ${counts.view8}`); broken = true;
   }
