@@ -17,7 +17,8 @@ OBJS = \
 	src/pushdown.o \
 	src/route.o \
 	src/scan.o \
-	src/sign.o
+	src/sign.o \
+	src/wait.o
 PGFILEDESC = "ecs_image_fdw - foreign data wrapper for Alibaba Cloud ECS images"
 
 EXTENSION = ecs_image_fdw
@@ -26,7 +27,8 @@ DATA = $(wildcard sql/ecs_image_fdw--*.sql)
 REGRESS = setup options import scan pushdown tables cache errors lifecycle writable \
 	faults lost cancel security hostile badinput memory writepaths regionids realapi credentials async routing \
 	collation writerows columntypes argchecks emptyvalues importoptions optionchecks requestcost \
-	instances snapshots tags family
+	instances snapshots tags family \
+	waitmemory
 
 PG_CPPFLAGS = -Isrc $(shell pkg-config --cflags libcurl json-c libcrypto)
 SHLIB_LINK = $(shell pkg-config --libs libcurl json-c libcrypto)

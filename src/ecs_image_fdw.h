@@ -417,4 +417,23 @@ extern bool ecs_decode_page(const char *body, size_t len,
 							const EcsField *fields, int nfields,
 							const EcsParams *request, EcsPage *page);
 
+/* in wait.c */
+
+/*
+ * What ecs_wait waits for.  poll asks the API once, in a memory context of
+ * its own that the next poll resets: it returns true when the thing is done,
+ * with *state set to the result, or false with *state set to what the thing
+ * is now (a status, perhaps with progress); it raises the ERROR when the
+ * thing failed.  report raises the NOTICE for a new state, or with expired
+ * the ERROR of the timeout (then it must not return).
+ */
+typedef struct EcsWaitProbe
+{
+	bool		(*poll) (void *arg, char **state);
+	void		(*report) (void *arg, const char *state, bool expired);
+	void	   *arg;
+} EcsWaitProbe;
+
+extern char *ecs_wait(const EcsWaitProbe *probe, long timeout_ms);
+
 #endif							/* ECS_IMAGE_FDW_H */

@@ -31,7 +31,6 @@
 #include "access/table.h"
 #include "catalog/pg_foreign_server.h"
 #include "catalog/pg_type.h"
-#include "datatype/timestamp.h"
 #include "foreign/foreign.h"
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
@@ -45,7 +44,6 @@
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
 #include "utils/syscache.h"
-#include "utils/timestamp.h"
 
 #include "ecs_image_fdw.h"
 
@@ -58,9 +56,6 @@
 
 /* Longest tag key or value, in characters */
 #define MAX_TAG_CHARS 128
-
-/* Longest pause between two polls of a wait */
-#define MAX_POLL_MS 10000
 
 /* How long wait => true waits */
 #define WAIT_TIMEOUT_MS (3L * 3600 * 1000)
@@ -1201,19 +1196,100 @@ ecs_update_image(PG_FUNCTION_ARGS)
 }
 
 /*
- * next_poll_ms
- *		The pause before poll number n of a wait, within the time left.
+ * with_progress
+ *		A status as a wait reports it: "Creating (40%)", or the status alone
+ *		when there is no progress.
  */
-static long
-next_poll_ms(int n, TimestampTz deadline)
+static char *
+with_progress(const char *status, const char *progress)
 {
-	long		ms = 500;
-	long		left = (long) ((deadline - GetCurrentTimestamp()) / 1000);
-	int			i;
+	return progress ? psprintf("%s (%s)", status, progress) : pstrdup(status);
+}
 
-	for (i = 0; i < n && ms < MAX_POLL_MS; i++)
-		ms = ms * 3 / 2;
-	return Max(1, Min(Min(ms, MAX_POLL_MS), left));
+/*
+ * The image a wait_image waits for, and the status it waits for.
+ */
+typedef struct ImageWait
+{
+	const EcsConfig *config;
+	const char *region;
+	const char *image_id;
+	const char *target;
+} ImageWait;
+
+/*
+ * poll_image
+ *		The EcsWaitProbe poll of wait_image: done when the image has the
+ *		awaited status; ERROR when it failed or does not exist.
+ */
+static bool
+poll_image(void *arg, char **state)
+{
+	static const EcsField fields[] = {
+		{"Status", ECS_FIELD_SCALAR}, {"Progress", ECS_FIELD_SCALAR}
+	};
+	ImageWait  *w = (ImageWait *) arg;
+	EcsParams	params = {0};
+	EcsApiError err;
+	EcsPage		page;
+	char	   *body;
+	char	   *status;
+
+	ecs_params_add(&params, "RegionId", w->region);
+	ecs_params_add(&params, "ImageId", w->image_id);
+	ecs_params_add(&params, "Status", ECS_ALL_IMAGE_STATUSES);
+	body = ecs_api_call(w->config, false, w->region, "DescribeImages", &params,
+						&err, NULL);
+	if (body == NULL)
+		API_ERROR(&err, "could not check image \"%s\" in region \"%s\"",
+				  w->image_id, w->region);
+	if (!ecs_decode_page(body, strlen(body), "Images", "Image", "ImageId",
+						 fields, 2, NULL, &page))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
+				 errmsg("could not check image \"%s\" in region \"%s\"",
+						w->image_id, w->region),
+				 errdetail("The answer is not a valid API response.")));
+	if (page.nrows == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("image \"%s\" does not exist in region \"%s\"",
+						w->image_id, w->region)));
+	status = page.values[0] ? page.values[0] : "";
+	if (strcmp(status, w->target) == 0)
+	{
+		*state = status;
+		return true;
+	}
+	if (strcmp(status, "CreateFailed") == 0 ||
+		(strcmp(status, "UnAvailable") == 0 && strcmp(w->target, "Available") == 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("image \"%s\" in region \"%s\" is %s",
+						w->image_id, w->region, status),
+				 errdetail("It was awaited to become %s.", w->target)));
+	*state = with_progress(status, page.values[1]);
+	return false;
+}
+
+/*
+ * report_image
+ *		The EcsWaitProbe report of wait_image.
+ */
+static void
+report_image(void *arg, const char *state, bool expired)
+{
+	ImageWait  *w = (ImageWait *) arg;
+
+	if (expired)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("image \"%s\" in region \"%s\" did not become %s in time",
+						w->image_id, w->region, w->target),
+				 errdetail("It is %s.", state)));
+	ereport(NOTICE,
+			(errmsg("image \"%s\" in region \"%s\" is %s",
+					w->image_id, w->region, state)));
 }
 
 /*
@@ -1226,70 +1302,10 @@ static char *
 wait_image(const EcsConfig *config, const char *region, const char *image_id,
 		   const char *target, long timeout_ms)
 {
-	static const EcsField fields[] = {
-		{"Status", ECS_FIELD_SCALAR}, {"Progress", ECS_FIELD_SCALAR}
-	};
-	TimestampTz deadline = GetCurrentTimestamp() + (TimestampTz) timeout_ms * 1000;
-	char	   *last = NULL;
-	int			n;
+	ImageWait	w = {config, region, image_id, target};
+	EcsWaitProbe probe = {poll_image, report_image, &w};
 
-	for (n = 0;; n++)
-	{
-		EcsParams	params = {0};
-		EcsApiError err;
-		EcsPage		page;
-		char	   *body;
-		char	   *status;
-		char	   *seen;
-
-		ecs_params_add(&params, "RegionId", region);
-		ecs_params_add(&params, "ImageId", image_id);
-		ecs_params_add(&params, "Status", ECS_ALL_IMAGE_STATUSES);
-		body = ecs_api_call(config, false, region, "DescribeImages", &params,
-							&err, NULL);
-		if (body == NULL)
-			API_ERROR(&err, "could not check image \"%s\" in region \"%s\"",
-					  image_id, region);
-		if (!ecs_decode_page(body, strlen(body), "Images", "Image", "ImageId",
-							 fields, 2, NULL, &page))
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
-					 errmsg("could not check image \"%s\" in region \"%s\"",
-							image_id, region),
-					 errdetail("The answer is not a valid API response.")));
-		if (page.nrows == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("image \"%s\" does not exist in region \"%s\"",
-							image_id, region)));
-		status = page.values[0] ? page.values[0] : "";
-		if (strcmp(status, target) == 0)
-			return status;
-		if (strcmp(status, "CreateFailed") == 0 ||
-			(strcmp(status, "UnAvailable") == 0 && strcmp(target, "Available") == 0))
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("image \"%s\" in region \"%s\" is %s",
-							image_id, region, status),
-					 errdetail("It was awaited to become %s.", target)));
-
-		seen = psprintf("%s%s%s%s", status, page.values[1] ? " (" : "",
-						page.values[1] ? page.values[1] : "",
-						page.values[1] ? ")" : "");
-		if (last == NULL || strcmp(last, seen) != 0)
-			ereport(NOTICE,
-					(errmsg("image \"%s\" in region \"%s\" is %s",
-							image_id, region, seen)));
-		last = seen;
-
-		if (GetCurrentTimestamp() >= deadline)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("image \"%s\" in region \"%s\" did not become %s in time",
-							image_id, region, target),
-					 errdetail("It is %s.", seen)));
-		ecs_api_sleep(next_poll_ms(n, deadline));
-	}
+	return ecs_wait(&probe, timeout_ms);
 }
 
 /*
@@ -1315,6 +1331,94 @@ ecs_wait_image(PG_FUNCTION_ARGS)
 }
 
 /*
+ * The task or the execution a wait_task or an ecs_wait_execution waits for.
+ */
+typedef struct IdWait
+{
+	const EcsConfig *config;
+	const char *region;
+	const char *id;
+	bool		execution;		/* an OOS execution, not a task */
+} IdWait;
+
+/*
+ * poll_task
+ *		The EcsWaitProbe poll of wait_task: done when the task is Finished;
+ *		ERROR when it failed or does not exist.
+ */
+static bool
+poll_task(void *arg, char **state)
+{
+	static const char *const paths[] = {
+		"TaskStatus", "TaskProcess",
+		"OperationProgressSet.OperationProgress.0.ErrorMsg"
+	};
+	IdWait	   *w = (IdWait *) arg;
+	EcsParams	params = {0};
+	EcsApiError err;
+	char	   *values[3];
+	char	   *body;
+
+	ecs_params_add(&params, "RegionId", w->region);
+	ecs_params_add(&params, "TaskId", w->id);
+	body = ecs_api_call(w->config, false, w->region, "DescribeTaskAttribute",
+						&params, &err, NULL);
+	if (body == NULL)
+		API_ERROR(&err, "could not check task \"%s\" in region \"%s\"",
+				  w->id, w->region);
+	if (!ecs_decode_object(body, strlen(body), paths, 3, values) ||
+		values[0] == NULL || values[0][0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("task \"%s\" does not exist in region \"%s\"",
+						w->id, w->region)));
+	if (strcmp(values[0], "Finished") == 0)
+	{
+		*state = values[0];
+		return true;
+	}
+	if (strcmp(values[0], "Processing") != 0 &&
+		strcmp(values[0], "Waiting") != 0 &&
+		strcmp(values[0], "Pending") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("task \"%s\" in region \"%s\" is %s",
+						w->id, w->region, values[0]),
+				 values[2] && values[2][0] ?
+				 errdetail_internal("%s", values[2]) : 0));
+	*state = with_progress(values[0], values[1]);
+	return false;
+}
+
+/*
+ * report_id
+ *		The EcsWaitProbe report of wait_task and ecs_wait_execution.
+ */
+static void
+report_id(void *arg, const char *state, bool expired)
+{
+	IdWait	   *w = (IdWait *) arg;
+
+	if (expired)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 w->execution ?
+				 errmsg("execution \"%s\" in region \"%s\" did not finish in time",
+						w->id, w->region) :
+				 errmsg("task \"%s\" in region \"%s\" did not finish in time",
+						w->id, w->region),
+				 errdetail("It is %s.", state)));
+	if (w->execution)
+		ereport(NOTICE,
+				(errmsg("execution \"%s\" in region \"%s\" is %s",
+						w->id, w->region, state)));
+	else
+		ereport(NOTICE,
+				(errmsg("task \"%s\" in region \"%s\" is %s",
+						w->id, w->region, state)));
+}
+
+/*
  * wait_task
  *		Poll a task until it is Finished; NOTICE on progress; ERROR when it
  *		fails or the timeout passes.
@@ -1323,63 +1427,10 @@ static char *
 wait_task(const EcsConfig *config, const char *region, const char *task_id,
 		  long timeout_ms)
 {
-	static const char *const paths[] = {
-		"TaskStatus", "TaskProcess",
-		"OperationProgressSet.OperationProgress.0.ErrorMsg"
-	};
-	TimestampTz deadline = GetCurrentTimestamp() + (TimestampTz) timeout_ms * 1000;
-	char	   *last = NULL;
-	int			n;
+	IdWait		w = {config, region, task_id, false};
+	EcsWaitProbe probe = {poll_task, report_id, &w};
 
-	for (n = 0;; n++)
-	{
-		EcsParams	params = {0};
-		EcsApiError err;
-		char	   *values[3];
-		char	   *body;
-		char	   *seen;
-
-		ecs_params_add(&params, "RegionId", region);
-		ecs_params_add(&params, "TaskId", task_id);
-		body = ecs_api_call(config, false, region, "DescribeTaskAttribute",
-							&params, &err, NULL);
-		if (body == NULL)
-			API_ERROR(&err, "could not check task \"%s\" in region \"%s\"",
-					  task_id, region);
-		if (!ecs_decode_object(body, strlen(body), paths, 3, values) ||
-			values[0] == NULL || values[0][0] == '\0')
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("task \"%s\" does not exist in region \"%s\"",
-							task_id, region)));
-		if (strcmp(values[0], "Finished") == 0)
-			return values[0];
-		if (strcmp(values[0], "Processing") != 0 &&
-			strcmp(values[0], "Waiting") != 0 &&
-			strcmp(values[0], "Pending") != 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("task \"%s\" in region \"%s\" is %s",
-							task_id, region, values[0]),
-					 values[2] && values[2][0] ?
-					 errdetail_internal("%s", values[2]) : 0));
-
-		seen = psprintf("%s%s%s%s", values[0], values[1] ? " (" : "",
-						values[1] ? values[1] : "", values[1] ? ")" : "");
-		if (last == NULL || strcmp(last, seen) != 0)
-			ereport(NOTICE,
-					(errmsg("task \"%s\" in region \"%s\" is %s",
-							task_id, region, seen)));
-		last = seen;
-
-		if (GetCurrentTimestamp() >= deadline)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("task \"%s\" in region \"%s\" did not finish in time",
-							task_id, region),
-					 errdetail("It is %s.", seen)));
-		ecs_api_sleep(next_poll_ms(n, deadline));
-	}
+	return ecs_wait(&probe, timeout_ms);
 }
 
 /*
@@ -1398,6 +1449,65 @@ ecs_wait_task(PG_FUNCTION_ARGS)
 }
 
 /*
+ * poll_execution
+ *		The EcsWaitProbe poll of ecs_wait_execution: done when the execution
+ *		succeeded, with its outputs as the result; ERROR when it failed, was
+ *		cancelled or does not exist.
+ */
+static bool
+poll_execution(void *arg, char **state)
+{
+	static const EcsField fields[] = {
+		{"ExecutionId", ECS_FIELD_SCALAR}, {"Status", ECS_FIELD_SCALAR},
+		{"StatusMessage", ECS_FIELD_SCALAR}, {"Outputs", ECS_FIELD_SCALAR}
+	};
+	IdWait	   *w = (IdWait *) arg;
+	EcsParams	params = {0};
+	EcsApiError err;
+	EcsPage		page;
+	char	   *body;
+	char	   *status;
+
+	ecs_params_add(&params, "RegionId", w->region);
+	ecs_params_add(&params, "ExecutionId", w->id);
+	body = ecs_api_call(w->config, true, w->region, "ListExecutions", &params,
+						&err, NULL);
+	if (body == NULL)
+		API_ERROR(&err, "could not check execution \"%s\" in region \"%s\"",
+				  w->id, w->region);
+	if (!ecs_decode_page(body, strlen(body), "Executions", "Execution",
+						 "ExecutionId", fields, 4, NULL, &page))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
+				 errmsg("could not check execution \"%s\" in region \"%s\"",
+						w->id, w->region),
+				 errdetail("The answer is not a valid API response.")));
+	if (page.nrows == 0 || page.values[0] == NULL ||
+		strcmp(page.values[0], w->id) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("execution \"%s\" does not exist in region \"%s\"",
+						w->id, w->region)));
+	status = page.values[1] ? page.values[1] : "";
+	if (strcmp(status, "Success") == 0)
+	{
+		*state = page.values[3];
+		if (*state == NULL || (*state)[0] == '\0')
+			*state = "{}";
+		return true;
+	}
+	if (strcmp(status, "Failed") == 0 || strcmp(status, "Cancelled") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("execution \"%s\" in region \"%s\" is %s",
+						w->id, w->region, status),
+				 page.values[2] && page.values[2][0] ?
+				 errdetail_internal("%s", page.values[2]) : 0));
+	*state = status;
+	return false;
+}
+
+/*
  * ecs_wait_execution
  *		Wait for an OOS execution to succeed; returns its outputs (the new
  *		image id as "imageId").
@@ -1405,75 +1515,18 @@ ecs_wait_task(PG_FUNCTION_ARGS)
 Datum
 ecs_wait_execution(PG_FUNCTION_ARGS)
 {
-	static const EcsField fields[] = {
-		{"ExecutionId", ECS_FIELD_SCALAR}, {"Status", ECS_FIELD_SCALAR},
-		{"StatusMessage", ECS_FIELD_SCALAR}, {"Outputs", ECS_FIELD_SCALAR}
-	};
-	char	   *region = region_arg(fcinfo, 0, "region_id");
-	char	   *execution_id = required_text(fcinfo, 1, "execution_id");
-	long		timeout = timeout_arg(fcinfo, 2);
-	EcsConfig  *config = ecs_function_config(server_arg(fcinfo, 3));
-	TimestampTz deadline = GetCurrentTimestamp() + (TimestampTz) timeout * 1000;
-	char	   *last = NULL;
-	int			n;
+	IdWait		w;
+	EcsWaitProbe probe = {poll_execution, report_id, &w};
+	long		timeout;
+	char	   *outputs;
 
-	for (n = 0;; n++)
-	{
-		EcsParams	params = {0};
-		EcsApiError err;
-		EcsPage		page;
-		char	   *body;
-		char	   *status;
-
-		ecs_params_add(&params, "RegionId", region);
-		ecs_params_add(&params, "ExecutionId", execution_id);
-		body = ecs_api_call(config, true, region, "ListExecutions", &params,
-							&err, NULL);
-		if (body == NULL)
-			API_ERROR(&err, "could not check execution \"%s\" in region \"%s\"",
-					  execution_id, region);
-		if (!ecs_decode_page(body, strlen(body), "Executions", "Execution",
-							 "ExecutionId", fields, 4, NULL, &page))
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
-					 errmsg("could not check execution \"%s\" in region \"%s\"",
-							execution_id, region),
-					 errdetail("The answer is not a valid API response.")));
-		if (page.nrows == 0 || page.values[0] == NULL ||
-			strcmp(page.values[0], execution_id) != 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("execution \"%s\" does not exist in region \"%s\"",
-							execution_id, region)));
-		status = page.values[1] ? page.values[1] : "";
-		if (strcmp(status, "Success") == 0)
-		{
-			const char *outputs = page.values[3];
-
-			if (outputs == NULL || outputs[0] == '\0')
-				outputs = "{}";
-			PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(outputs)));
-		}
-		if (strcmp(status, "Failed") == 0 || strcmp(status, "Cancelled") == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("execution \"%s\" in region \"%s\" is %s",
-							execution_id, region, status),
-					 page.values[2] && page.values[2][0] ?
-					 errdetail_internal("%s", page.values[2]) : 0));
-		if (last == NULL || strcmp(last, status) != 0)
-			ereport(NOTICE,
-					(errmsg("execution \"%s\" in region \"%s\" is %s",
-							execution_id, region, status)));
-		last = status;
-		if (GetCurrentTimestamp() >= deadline)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("execution \"%s\" in region \"%s\" did not finish in time",
-							execution_id, region),
-					 errdetail("It is %s.", status)));
-		ecs_api_sleep(next_poll_ms(n, deadline));
-	}
+	w.region = region_arg(fcinfo, 0, "region_id");
+	w.id = required_text(fcinfo, 1, "execution_id");
+	timeout = timeout_arg(fcinfo, 2);
+	w.config = ecs_function_config(server_arg(fcinfo, 3));
+	w.execution = true;
+	outputs = ecs_wait(&probe, timeout);
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(outputs)));
 }
 
 /*
