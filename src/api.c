@@ -47,6 +47,7 @@
 static const char *endpoint_host(const char *url_base, char **base_out);
 static void ensure_region(const EcsConfig *config, const char *region);
 static bool is_auth_code(const char *code);
+static char *signed_or_error(char *result);
 static EcsHttpRequest *build_api_call(void *arg);
 
 /* The arguments of one ecs_api_call, for build_api_call */
@@ -122,6 +123,23 @@ with_region(const char *s, const char *region)
 }
 
 /*
+ * signed_or_error
+ *		A digest or a signature from sign.c, which is NULL when OpenSSL
+ *		failed: then an ERROR, rather than a request with an empty signature
+ *		that the API would refuse as if the key were wrong.
+ */
+static char *
+signed_or_error(char *result)
+{
+	if (result == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_EXTERNAL_ROUTINE_INVOCATION_EXCEPTION),
+				 errmsg("could not sign the request"),
+				 errdetail("OpenSSL could not compute a digest or an HMAC.")));
+	return result;
+}
+
+/*
  * ecs_api_url
  *		The URL of path (which starts with '/') on a validated endpoint that
  *		has no "{region}" in it, palloc'd.
@@ -169,8 +187,8 @@ ecs_api_rpc_body(const EcsParams *params, const char *action,
 	if (creds->security_token)
 		ecs_params_add(&all, "SecurityToken", creds->security_token);
 
-	signature = ecs_rpc_signature("POST", all.items, all.count,
-								  creds->access_key_secret);
+	signature = signed_or_error(ecs_rpc_signature("POST", all.items, all.count,
+												  creds->access_key_secret));
 	return psprintf("%s&Signature=%s",
 					ecs_canonical_query(all.items, all.count),
 					ecs_percent_encode(signature));
@@ -234,7 +252,7 @@ ecs_api_build_request(const EcsConfig *config, bool oos, const char *region,
 	{
 		EcsParam	headers[10];
 		int			nheaders = 0;
-		char	   *hash = ecs_sha256_hex("", 0);
+		char	   *hash = signed_or_error(ecs_sha256_hex("", 0));
 		char	   *canonical;
 		char	   *signed_headers;
 		char	   *signature;
@@ -269,7 +287,8 @@ ecs_api_build_request(const EcsConfig *config, bool oos, const char *region,
 																   params->count),
 											   headers, nheaders, hash,
 											   &signed_headers);
-		signature = ecs_acs3_signature(canonical, creds->access_key_secret);
+		signature = signed_or_error(ecs_acs3_signature(canonical,
+													   creds->access_key_secret));
 		req->headers = lappend(req->headers,
 							   psprintf("Authorization: ACS3-HMAC-SHA256 Credential=%s,SignedHeaders=%s,Signature=%s",
 										creds->access_key_id, signed_headers,
@@ -554,7 +573,7 @@ ecs_api_sleep(long ms)
 			break;
 		(void) WaitLatch(MyLatch,
 						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 left, PG_WAIT_EXTENSION);
+						 left, ecs_wait_event(ECS_WAIT_PAUSE));
 		ResetLatch(MyLatch);
 	}
 }

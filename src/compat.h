@@ -27,6 +27,7 @@
 #include "optimizer/pathnode.h"
 #include "parser/parsetree.h"
 #include "utils/acl.h"
+#include "utils/wait_event.h"
 
 /*
  * 18 moved ExplainState and the ExplainProperty* functions out of
@@ -126,6 +127,18 @@ ecs_result_rel_user(ResultRelInfo *rinfo, EState *estate)
 							 (startup_cost), (total_cost), (pathkeys), \
 							 (required_outer), (fdw_outerpath), \
 							 (fdw_private)))
+#endif
+
+/*
+ * ecs_wait_event_new
+ *		The wait event pg_stat_activity shows under type "Extension" while a
+ *		backend waits for us.  17 added named events for extensions
+ *		(WaitEventExtensionNew); before, every such wait is "Extension".
+ */
+#if PG_VERSION_NUM >= 170000
+#define ecs_wait_event_new(name) WaitEventExtensionNew(name)
+#else
+#define ecs_wait_event_new(name) ((void) (name), (uint32) PG_WAIT_EXTENSION)
 #endif
 
 #endif							/* ECS_COMPAT_H */

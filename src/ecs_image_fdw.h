@@ -244,7 +244,7 @@ typedef struct EcsPage
 /* What to list, and how: the input of fanout.c */
 typedef struct EcsListSpec
 {
-	const char *what;			/* "images", for messages */
+	EcsResource resource;		/* what is listed, for messages */
 	const char *action;			/* e.g. "DescribeImages" */
 	const char *list_name;		/* e.g. "Images" */
 	const char *item_name;		/* e.g. "Image" */
@@ -435,5 +435,14 @@ typedef struct EcsWaitProbe
 } EcsWaitProbe;
 
 extern char *ecs_wait(const EcsWaitProbe *probe, long timeout_ms);
+
+/* What a backend waits on, as pg_stat_activity shows it */
+typedef enum EcsWaitEvent
+{
+	ECS_WAIT_NETWORK,			/* an answer from the API */
+	ECS_WAIT_PAUSE				/* the pause before a retry or a poll */
+} EcsWaitEvent;
+
+extern uint32 ecs_wait_event(EcsWaitEvent which);
 
 #endif							/* ECS_IMAGE_FDW_H */

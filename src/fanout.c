@@ -147,8 +147,13 @@ static bool may_start(EcsFanout *fanout);
 static void start_work(EcsFanout *fanout, Work *work);
 static void finish_work(EcsFanout *fanout, Work *work, EcsHttpRequest *req);
 static void accept_page(EcsFanout *fanout, Work *work);
-static void check_total(EcsFanout *fanout, Work *work, const char *what);
-static void next_token_page(EcsFanout *fanout, Work *work, const char *what);
+static void check_total(EcsFanout *fanout, Work *work, EcsResource resource);
+static void next_token_page(EcsFanout *fanout, Work *work,
+							EcsResource resource);
+static int	errmsg_listing(EcsResource resource, const char *region,
+						   const char *server);
+static int	errmsg_changed(EcsResource resource, const char *region,
+						   const char *server);
 static void report_failure(EcsFanout *fanout, Work *work,
 						   const EcsApiError *err);
 static long next_delay_ms(EcsFanout *fanout);
@@ -640,7 +645,7 @@ next_page(EcsFanout *fanout, bool wait, bool *done)
 			/* only delayed retries are left: sleep until the first */
 			(void) WaitLatch(MyLatch,
 							 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-							 Max(delay, 1), PG_WAIT_EXTENSION);
+							 Max(delay, 1), ecs_wait_event(ECS_WAIT_PAUSE));
 			ResetLatch(MyLatch);
 			continue;
 		}
@@ -737,14 +742,14 @@ accept_page(EcsFanout *fanout, Work *work)
 {
 	Stream	   *stream = work->stream;
 	EcsPage    *page = &work->result;
-	const char *what = stream->kind == STREAM_ROWS ? fanout->spec->what :
-		stream->kind == STREAM_OWN_IMAGES ? "images" : "regions";
+	EcsResource resource = stream->kind == STREAM_ROWS ? fanout->spec->resource :
+		stream->kind == STREAM_OWN_IMAGES ? ECS_RESOURCE_IMAGES : ECS_RESOURCE_REGIONS;
 	int			i;
 
 	fanout->stats.pages++;
 
 	if (stream->kind == STREAM_ROWS && fanout->spec->token_paged)
-		next_token_page(fanout, work, what);
+		next_token_page(fanout, work, resource);
 	else if (stream->kind != STREAM_REGIONS &&
 			 (stream->kind == STREAM_OWN_IMAGES || fanout->spec->paged))
 	{
@@ -755,11 +760,11 @@ accept_page(EcsFanout *fanout, Work *work)
 		if (page->total_count < 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
-					 errmsg("could not list %s in region \"%s\" of server \"%s\"",
-							what, stream->region, fanout->config->servername),
+					 errmsg_listing(resource, stream->region,
+									fanout->config->servername),
 					 errdetail("The answer for page %d has no TotalCount.",
 							   work->page)));
-		check_total(fanout, work, what);
+		check_total(fanout, work, resource);
 		if (work->page == 1)
 		{
 			int			p;
@@ -774,8 +779,8 @@ accept_page(EcsFanout *fanout, Work *work)
 		if (page->nrows != expected && stream->total > 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_ERROR),
-					 errmsg("could not list %s in region \"%s\" of server \"%s\"",
-							what, stream->region, fanout->config->servername),
+					 errmsg_listing(resource, stream->region,
+									fanout->config->servername),
 					 errdetail("Page %d of %d has %d rows, %lld were expected.",
 							   work->page, stream->npages, page->nrows,
 							   (long long) expected),
@@ -864,7 +869,7 @@ accept_page(EcsFanout *fanout, Work *work)
  *		stream (the first page's is the stream's total).
  */
 static void
-check_total(EcsFanout *fanout, Work *work, const char *what)
+check_total(EcsFanout *fanout, Work *work, EcsResource resource)
 {
 	Stream	   *stream = work->stream;
 	EcsPage    *page = &work->result;
@@ -872,8 +877,8 @@ check_total(EcsFanout *fanout, Work *work, const char *what)
 	if (page->total_count > MAX_LISTING_ROWS)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
-				 errmsg("could not list %s in region \"%s\" of server \"%s\"",
-						what, stream->region, fanout->config->servername),
+				 errmsg_listing(resource, stream->region,
+								fanout->config->servername),
 				 errdetail("The answer for page %d reports %lld rows, more than the %d a listing may have.",
 						   work->page, (long long) page->total_count,
 						   MAX_LISTING_ROWS)));
@@ -882,8 +887,8 @@ check_total(EcsFanout *fanout, Work *work, const char *what)
 	else if (page->total_count != stream->total)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("%s in region \"%s\" of server \"%s\" changed during the scan",
-						what, stream->region, fanout->config->servername),
+				 errmsg_changed(resource, stream->region,
+								fanout->config->servername),
 				 errdetail("Page 1 reported %lld rows, page %d reported %lld.",
 						   (long long) stream->total, work->page,
 						   (long long) page->total_count),
@@ -898,20 +903,20 @@ check_total(EcsFanout *fanout, Work *work, const char *what)
  *		back unchanged would never end.
  */
 static void
-next_token_page(EcsFanout *fanout, Work *work, const char *what)
+next_token_page(EcsFanout *fanout, Work *work, EcsResource resource)
 {
 	Stream	   *stream = work->stream;
 	EcsPage    *page = &work->result;
 	int64		rows = stream->rows + page->nrows;
 
-	check_total(fanout, work, what);
+	check_total(fanout, work, resource);
 	if (rows > MAX_LISTING_ROWS ||
 		(page->next_token != NULL && work->token != NULL &&
 		 strcmp(page->next_token, work->token) == 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("could not list %s in region \"%s\" of server \"%s\"",
-						what, stream->region, fanout->config->servername),
+				 errmsg_listing(resource, stream->region,
+								fanout->config->servername),
 				 errdetail("Page %d of the listing does not lead to a next page.",
 						   work->page + 1)));
 	if (page->next_token != NULL)
@@ -919,11 +924,74 @@ next_token_page(EcsFanout *fanout, Work *work, const char *what)
 	else if (stream->total >= 0 && rows != stream->total)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("could not list %s in region \"%s\" of server \"%s\"",
-						what, stream->region, fanout->config->servername),
+				 errmsg_listing(resource, stream->region,
+								fanout->config->servername),
 				 errdetail("Its pages hold %lld rows; the first page promised %lld.",
 						   (long long) rows, (long long) stream->total),
 				 errhint("The listing changed during the scan; run the query again.")));
+}
+
+/*
+ * errmsg_listing
+ *		The primary message of a listing that failed, in region (NULL for a
+ *		listing of the whole account): a whole sentence for each kind of
+ *		row, so that each can be translated.
+ */
+static int
+errmsg_listing(EcsResource resource, const char *region, const char *server)
+{
+	switch (resource)
+	{
+		case ECS_RESOURCE_IMAGES:
+			return errmsg("could not list images in region \"%s\" of server \"%s\"",
+						  region, server);
+		case ECS_RESOURCE_SHARE_PERMISSIONS:
+			return errmsg("could not list share permissions in region \"%s\" of server \"%s\"",
+						  region, server);
+		case ECS_RESOURCE_TASKS:
+			return errmsg("could not list tasks in region \"%s\" of server \"%s\"",
+						  region, server);
+		case ECS_RESOURCE_INSTANCES:
+			return errmsg("could not list instances in region \"%s\" of server \"%s\"",
+						  region, server);
+		case ECS_RESOURCE_SNAPSHOTS:
+			return errmsg("could not list snapshots in region \"%s\" of server \"%s\"",
+						  region, server);
+		case ECS_RESOURCE_REGIONS:
+			break;
+	}
+	return errmsg("could not list regions of server \"%s\"", server);
+}
+
+/*
+ * errmsg_changed
+ *		The primary message of a listing whose row count changed between
+ *		its pages: a whole sentence for each kind of row.
+ */
+static int
+errmsg_changed(EcsResource resource, const char *region, const char *server)
+{
+	switch (resource)
+	{
+		case ECS_RESOURCE_IMAGES:
+			return errmsg("images in region \"%s\" of server \"%s\" changed during the scan",
+						  region, server);
+		case ECS_RESOURCE_SHARE_PERMISSIONS:
+			return errmsg("share permissions in region \"%s\" of server \"%s\" changed during the scan",
+						  region, server);
+		case ECS_RESOURCE_TASKS:
+			return errmsg("tasks in region \"%s\" of server \"%s\" changed during the scan",
+						  region, server);
+		case ECS_RESOURCE_INSTANCES:
+			return errmsg("instances in region \"%s\" of server \"%s\" changed during the scan",
+						  region, server);
+		case ECS_RESOURCE_SNAPSHOTS:
+			return errmsg("snapshots in region \"%s\" of server \"%s\" changed during the scan",
+						  region, server);
+		case ECS_RESOURCE_REGIONS:
+			break;
+	}
+	return errmsg("regions of server \"%s\" changed during the scan", server);
 }
 
 /*
@@ -941,17 +1009,13 @@ report_failure(EcsFanout *fanout, Work *work, const EcsApiError *err)
 				 errmsg("could not list the regions of server \"%s\"",
 						servername),
 				 ecs_api_errdetail(err), ecs_api_errhint(err)));
-	else if (!fanout->spec->per_region)
-		ereport(ERROR,
-				(errcode(ecs_api_errcode(err)),
-				 errmsg("could not list %s of server \"%s\"",
-						fanout->spec->what, servername),
-				 ecs_api_errdetail(err), ecs_api_errhint(err)));
 	else
 		ereport(ERROR,
 				(errcode(ecs_api_errcode(err)),
-				 errmsg("could not list %s in region \"%s\" of server \"%s\"",
-						work->stream->kind == STREAM_OWN_IMAGES ? "images" :
-						fanout->spec->what, work->stream->region, servername),
+				 errmsg_listing(work->stream->kind == STREAM_OWN_IMAGES ?
+								ECS_RESOURCE_IMAGES : fanout->spec->resource,
+								fanout->spec->per_region ?
+								work->stream->region : NULL,
+								servername),
 				 ecs_api_errdetail(err), ecs_api_errhint(err)));
 }

@@ -979,8 +979,9 @@ ecs_export_image(PG_FUNCTION_ARGS)
 	else if (attempts > 1 && ecs_api_code_is(err.code, "ImageIsExporting") &&
 			 (task_id = export_task_of(config, region, image_id)) != NULL)
 		ereport(NOTICE,
-				(errmsg("the answer to ExportImage was lost; image \"%s\" is being exported by task \"%s\"",
-						image_id, task_id)));
+				(errmsg("image \"%s\" is being exported by task \"%s\"",
+						image_id, task_id),
+				 errdetail("The answer to ExportImage was lost.")));
 	else
 		API_ERROR(&err, "could not export image \"%s\"", image_id);
 	if (wait)
@@ -1111,15 +1112,21 @@ ecs_update_image(PG_FUNCTION_ARGS)
 	static const struct
 	{
 		int			arg;
-		const char *name;
+		const char *name;		/* the template's parameter */
+		const char *argname;	/* the SQL function's argument */
 		bool		number;
 	}			template_args[] = {
-		{1, "sourceImageId", false}, {2, "instanceType", false},
-		{3, "commandContent", false}, {4, "targetImageName", false},
-		{5, "securityGroupId", false}, {6, "vSwitchId", false},
-		{7, "zoneId", false}, {8, "systemDiskCategory", false},
-		{9, "internetMaxBandwidthOut", true}, {10, "timeout", true},
-		{0, NULL, false}
+		{1, "sourceImageId", "source_image_id", false},
+		{2, "instanceType", "instance_type", false},
+		{3, "commandContent", "command_content", false},
+		{4, "targetImageName", "target_image_name", false},
+		{5, "securityGroupId", "security_group_id", false},
+		{6, "vSwitchId", "vswitch_id", false},
+		{7, "zoneId", "zone_id", false},
+		{8, "systemDiskCategory", "system_disk_category", false},
+		{9, "internetMaxBandwidthOut", "internet_max_bandwidth_out", true},
+		{10, "timeout", "command_timeout", true},
+		{0, NULL, NULL, false}
 	};
 	char	   *region = region_arg(fcinfo, 0, "region_id");
 	char	   *source = required_text(fcinfo, 1, "source_image_id");
@@ -1152,7 +1159,8 @@ ecs_update_image(PG_FUNCTION_ARGS)
 			if (v < 0)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("%s must not be negative", template_args[i].name)));
+						 errmsg("argument \"%s\" must not be negative",
+								template_args[i].argname)));
 			appendStringInfo(&json, "%d", v);
 		}
 		else

@@ -453,13 +453,22 @@ ecs_http_batch_wait(EcsHttpBatch *batch, long timeout_ms)
 									 WL_LATCH_SET | WL_SOCKET_READABLE |
 									 WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 									 ecs_http_batch_event_fd(batch, slice),
-									 slice, PG_WAIT_EXTENSION);
+									 slice,
+									 ecs_wait_event(ECS_WAIT_NETWORK));
 			ResetLatch(MyLatch);
 		}
-		else if (curl_multi_poll(batch->multi, NULL, 0, (int) slice, NULL) != CURLM_OK)
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_ERROR),
-					 errmsg("could not wait for HTTP requests")));
+		else
+		{
+			CURLMcode	rc;
+
+			pgstat_report_wait_start(ecs_wait_event(ECS_WAIT_NETWORK));
+			rc = curl_multi_poll(batch->multi, NULL, 0, (int) slice, NULL);
+			pgstat_report_wait_end();
+			if (rc != CURLM_OK)
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_ERROR),
+						 errmsg("could not wait for HTTP requests")));
+		}
 	}
 }
 

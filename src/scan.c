@@ -861,7 +861,7 @@ ecsBeginForeignScan(ForeignScanState *node, int eflags)
 	state->relname = pstrdup(RelationGetRelationName(rel));
 	state->def = &resources[state->config->resource];
 
-	state->spec.what = state->def->what;
+	state->spec.resource = state->config->resource;
 	state->spec.action = state->def->action;
 	state->spec.list_name = state->def->list_name;
 	state->spec.item_name = state->def->item_name;
@@ -1501,7 +1501,7 @@ ecs_scan_fetch_row(Relation rel, EcsConfig *config, const char *region,
 	init_columns(&state, rel, attrs);
 	if (state.need_account)
 		state.account_id = ecs_credentials_account_id(config);
-	state.spec.what = state.def->what;
+	state.spec.resource = ECS_RESOURCE_IMAGES;
 	state.spec.action = state.def->action;
 	state.spec.list_name = state.def->list_name;
 	state.spec.item_name = state.def->item_name;

@@ -440,7 +440,7 @@ ecs_rpc_string_to_sign(const char *method,
  *		padding) of HMAC-SHA1 keyed with secret followed by '&', over the
  *		string to sign.  The result is not yet percent-encoded for the URL.
  *
- * The key copy is wiped before it is freed.  Returns "" if OpenSSL fails.
+ * The key copy is wiped before it is freed.  Returns NULL if OpenSSL fails.
  */
 char *
 ecs_rpc_signature(const char *method,
@@ -472,7 +472,7 @@ ecs_rpc_signature(const char *method,
 	pfree(to_sign.data);
 
 	if (!ok)
-		return pstrdup("");
+		return NULL;
 
 	/* EVP_EncodeBlock writes 4 bytes per started 3, then a NUL */
 	result = palloc(4 * ((maclen + 2) / 3) + 1);
@@ -590,7 +590,7 @@ ecs_acs3_canonical_request(const char *method, const char *path,
  *		"ACS3-HMAC-SHA256\n" followed by the lower-case hex SHA-256 of
  *		canonical_request.
  *
- * No copy of the key is made.  Returns "" if OpenSSL fails.
+ * No copy of the key is made.  Returns NULL if OpenSSL fails.
  */
 char *
 ecs_acs3_signature(const char *canonical_request, const char *secret)
@@ -603,7 +603,7 @@ ecs_acs3_signature(const char *canonical_request, const char *secret)
 
 	if (SHA256((const unsigned char *) canonical_request,
 			   strlen(canonical_request), digest) == NULL)
-		return pstrdup("");
+		return NULL;
 
 	memcpy(to_sign, ACS3_ALGORITHM_LINE, ACS3_ALGORITHM_LINE_LEN);
 	hex_encode_lower(digest, sizeof(digest),
@@ -612,7 +612,7 @@ ecs_acs3_signature(const char *canonical_request, const char *secret)
 	if (HMAC(EVP_sha256(), secret, (int) strlen(secret),
 			 (const unsigned char *) to_sign, sizeof(to_sign),
 			 mac, &maclen) == NULL)
-		return pstrdup("");
+		return NULL;
 
 	result = palloc(2 * maclen + 1);
 	hex_encode_lower(mac, maclen, result);
@@ -623,7 +623,7 @@ ecs_acs3_signature(const char *canonical_request, const char *secret)
 /*
  * ecs_sha256_hex
  *		Return the palloc'd lower-case hex SHA-256 of len bytes at data
- *		(data may be NULL if len is 0).  Returns "" if OpenSSL fails.
+ *		(data may be NULL if len is 0).  Returns NULL if OpenSSL fails.
  */
 char *
 ecs_sha256_hex(const char *data, size_t len)
@@ -634,7 +634,7 @@ ecs_sha256_hex(const char *data, size_t len)
 	if (data == NULL)
 		data = "";
 	if (SHA256((const unsigned char *) data, len, digest) == NULL)
-		return pstrdup("");
+		return NULL;
 
 	result = palloc(2 * SHA256_DIGEST_LENGTH + 1);
 	hex_encode_lower(digest, sizeof(digest), result);

@@ -78,7 +78,10 @@ extern char *ecs_acs3_canonical_request(const char *method, const char *path,
 extern char *ecs_acs3_signature(const char *canonical_request,
 								const char *secret);
 
-/* Lower-case hex SHA-256 of data. */
+/*
+ * Lower-case hex SHA-256 of data.  This and the two signatures above are NULL
+ * when OpenSSL fails; the caller raises the error.
+ */
 extern char *ecs_sha256_hex(const char *data, size_t len);
 
 /* Fill buf (ECS_NONCE_LEN + 1 bytes) with a random lower-case hex nonce. */

@@ -24,6 +24,7 @@
 #include "miscadmin.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
+#include "utils/wait_event.h"
 
 #include "ecs_image_fdw.h"
 
@@ -32,6 +33,27 @@
 #define MAX_POLL_MS 10000
 
 static long next_poll_ms(int n, TimestampTz deadline);
+
+/*
+ * ecs_wait_event
+ *		The wait event to report while waiting on which: on PostgreSQL 17
+ *		and later one named after it (registered at first use in each
+ *		backend), before that "Extension".
+ */
+uint32
+ecs_wait_event(EcsWaitEvent which)
+{
+	static const char *const names[] = {
+		[ECS_WAIT_NETWORK] = "EcsImageFdwNetwork",
+		[ECS_WAIT_PAUSE] = "EcsImageFdwPause"
+	};
+	static uint32 events[lengthof(names)];
+
+	Assert(which >= 0 && which < lengthof(names));
+	if (events[which] == 0)
+		events[which] = ecs_wait_event_new(names[which]);
+	return events[which];
+}
 
 /*
  * next_poll_ms

@@ -79,6 +79,25 @@ static int	strong_random_calls = 0;
 extern bool __real_pg_strong_random(void *buf, size_t len);
 extern bool __wrap_pg_strong_random(void *buf, size_t len);
 
+/*
+ * The same for OpenSSL's HMAC and SHA256, so the test can make them fail
+ * (with fail_openssl set).  This file includes no OpenSSL header: the
+ * digest type is passed through as an opaque pointer.
+ */
+static bool fail_openssl = false;
+extern unsigned char *__real_HMAC(const void *evp_md, const void *key,
+								  int key_len, const unsigned char *data,
+								  size_t data_len, unsigned char *md,
+								  unsigned int *md_len);
+extern unsigned char *__wrap_HMAC(const void *evp_md, const void *key,
+								  int key_len, const unsigned char *data,
+								  size_t data_len, unsigned char *md,
+								  unsigned int *md_len);
+extern unsigned char *__real_SHA256(const unsigned char *data, size_t len,
+									unsigned char *md);
+extern unsigned char *__wrap_SHA256(const unsigned char *data, size_t len,
+									unsigned char *md);
+
 /* TAP helpers */
 static bool check(bool cond, const char *desc);
 static bool check_str(const char *desc, const char *expected,
@@ -98,6 +117,7 @@ static void test_oos_v3(void);
 static void test_nonce(void);
 static void test_nonce_fallback(void);
 static void test_timestamp(void);
+static void test_openssl_failure(void);
 static void report_speed(void);
 static int	cmp_nonce(const void *a, const void *b);
 static double elapsed_ms(const struct timeval *start);
@@ -115,6 +135,32 @@ __wrap_pg_strong_random(void *buf, size_t len)
 	if (fail_strong_random)
 		return false;
 	return __real_pg_strong_random(buf, len);
+}
+
+/*
+ * __wrap_HMAC
+ *		HMAC, or a failure while fail_openssl is set.
+ */
+unsigned char *
+__wrap_HMAC(const void *evp_md, const void *key, int key_len,
+			const unsigned char *data, size_t data_len, unsigned char *md,
+			unsigned int *md_len)
+{
+	if (fail_openssl)
+		return NULL;
+	return __real_HMAC(evp_md, key, key_len, data, data_len, md, md_len);
+}
+
+/*
+ * __wrap_SHA256
+ *		SHA256, or a failure while fail_openssl is set.
+ */
+unsigned char *
+__wrap_SHA256(const unsigned char *data, size_t len, unsigned char *md)
+{
+	if (fail_openssl)
+		return NULL;
+	return __real_SHA256(data, len, md);
 }
 
 /*
@@ -902,6 +948,28 @@ report_speed(void)
 }
 
 /*
+ * test_openssl_failure
+ *		When OpenSSL fails, the signatures and the digest are NULL (an
+ *		empty signature would reach the API and read as a wrong key).
+ */
+static void
+test_openssl_failure(void)
+{
+	EcsParam	params[] = {{"Action", "DescribeRegions"}};
+
+	fail_openssl = true;
+	check(ecs_rpc_signature("GET", params, 1, "testsecret") == NULL,
+		  "V1 signature is NULL when HMAC fails");
+	check(ecs_acs3_signature("GET\n/\n\n", "testsecret") == NULL,
+		  "V3 signature is NULL when SHA256 fails");
+	check(ecs_sha256_hex("abc", 3) == NULL,
+		  "SHA-256 hex is NULL when SHA256 fails");
+	fail_openssl = false;
+	check(ecs_sha256_hex("abc", 3) != NULL,
+		  "SHA-256 hex works again once OpenSSL does");
+}
+
+/*
  * main
  *		Run every group, print the plan last, exit 1 on any failure.
  */
@@ -921,6 +989,7 @@ main(void)
 	test_nonce();
 	test_nonce_fallback();
 	test_timestamp();
+	test_openssl_failure();
 	report_speed();
 
 	printf("1..%d\n", tests_run);
