@@ -3718,11 +3718,32 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 doc = {"token": oidc_token(**spec), "provider_arn": OIDC_PROVIDER_ARN}
             except (ValueError, TypeError) as e:
                 status, doc = 400, {"error": str(e)}
+        elif path == "/_emulator/settings" and method in ("GET", "POST"):
+            try:
+                doc = self.settings(json.loads(body or b"null") if method == "POST" else None)
+            except (ValueError, TypeError) as e:
+                status, doc = 400, {"error": str(e)}
         elif path == "/_emulator/health" and method == "GET":
             doc = {"ok": True, "regions": len(emu.world.region_ids)}
         else:
             status, doc = 404, {"error": "no such control endpoint: %s %s" % (method, path)}
         self.send(status, compact(doc).encode())
+
+    def settings(self, spec):
+        """GET or POST /_emulator/settings: {"create_seconds": S} sets how long
+        the creates, copies, imports and exports begun from now on take (a
+        test that must see one unfinished sets it long for that call)."""
+        world = self.server.emu.world
+        if spec is not None:
+            if not isinstance(spec, dict) or set(spec) - {"create_seconds"}:
+                raise ValueError("settings take only create_seconds")
+            if "create_seconds" in spec:
+                value = spec["create_seconds"]
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                    raise ValueError("create_seconds must be a number of seconds >= 0")
+                with world.lock:
+                    world.create_seconds = float(value)
+        return {"create_seconds": world.create_seconds}
 
     def hygiene_truth(self, what, query):
         """GET /_emulator/instances or /_emulator/snapshots: every one, with

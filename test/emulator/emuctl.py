@@ -215,6 +215,8 @@ def main(argv=None):
     s.add_argument("--form", action="store_true", help="send the parameters as a form body")
     s.add_argument("action")
     s.add_argument("params", nargs="*", metavar="K=V")
+    s = sub.add_parser("settings")
+    s.add_argument("--create-seconds", type=float)
     s = sub.add_parser("sts")
     s.add_argument("--duration-cap", type=int)
     g = s.add_mutually_exclusive_group()
@@ -249,6 +251,9 @@ def main(argv=None):
             out = st["total"]
     elif args.cmd == "stats-json":
         out = json.dumps(c.control("GET", "stats"), sort_keys=True)
+    elif args.cmd == "settings":
+        spec = {} if args.create_seconds is None else {"create_seconds": args.create_seconds}
+        out = json.dumps(c.control("POST", "settings", spec), sort_keys=True)
     elif args.cmd == "stats-reset":
         c.control("POST", "stats/reset")
     elif args.cmd == "fault":
