@@ -39,14 +39,14 @@ SELECT ecs_image_fdw_cache_clear('no_such_server');
 
 -- changing the server drops what was cached
 SELECT count(*) FROM cached_images;
-ALTER SERVER emu_cached OPTIONS (SET cache_ttl_s '2');
+ALTER SERVER emu_cached OPTIONS (SET cache_ttl_s '6');
 \! python3 test/emulator/emuctl.py stats-reset
 SELECT count(*) FROM cached_images;
 \! python3 test/emulator/emuctl.py stats
 -- entries expire after the TTL
 SELECT count(*) FROM cached_images;
 \! python3 test/emulator/emuctl.py stats
-SELECT pg_sleep(2.5);
+SELECT pg_sleep(6.5);
 SELECT count(*) FROM cached_images;
 \! python3 test/emulator/emuctl.py stats
 
