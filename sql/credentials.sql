@@ -213,7 +213,7 @@ RESET ROLE;
 -- instance role assumes
 GRANT USAGE ON FOREIGN DATA WRAPPER ecs_image_fdw TO regress_creds_user;
 CREATE SERVER c_owned FOREIGN DATA WRAPPER ecs_image_fdw
-  OPTIONS (endpoint :'emu_url', ca_file :'emu_ca', regions 'cn-hangzhou',
+  OPTIONS (connect_to :'emu_connect', ca_file :'emu_ca', regions 'cn-hangzhou',
            metadata_endpoint :'md_url', sts_endpoint :'emu_url', max_retries '0',
            role_arn 'acs:ram::2345678901234567:role/image-admin');
 CREATE USER MAPPING FOR regress_creds_user SERVER c_owned

@@ -5,6 +5,7 @@
 --
 \! python3 test/emulator/emuctl.py faults-clear
 \getenv emu_url EMU_URL
+\getenv emu_connect EMU_CONNECT
 \getenv emu_ca EMU_CA
 \getenv owner_secret EMU_OWNER_SECRET
 
@@ -32,7 +33,7 @@ SELECT state, message, hint FROM show_error('UPDATE ecs.regions SET status = ''x
 
 -- a server that lists one stream at a time, so rows come in request order
 CREATE SERVER w1 FOREIGN DATA WRAPPER ecs_image_fdw
-  OPTIONS (endpoint :'emu_url', ca_file :'emu_ca', max_concurrency '1',
+  OPTIONS (connect_to :'emu_connect', ca_file :'emu_ca', max_concurrency '1',
            regions 'cn-shenzhen', updatable 'true');
 SET log_statement = 'none';   -- keys stay out of the server log
 CREATE USER MAPPING FOR CURRENT_USER SERVER w1
