@@ -2046,12 +2046,18 @@ class Stats:
         with self.lock:
             self.by_account[account_id] = self.by_account.get(account_id, 0) + 1
 
-    def end(self, code=None, faults=(), generation=None):
-        """`faults`: the kinds that acted on the request (a kind or a list);
+    def leave(self, generation=None):
+        """The request stops counting as in flight.  The handler calls it
+        just before it writes the answer, so that a client that waits for
+        one answer before it sends the next request is never counted twice.
         `generation`: what begin() returned."""
         with self.lock:
             if generation is None or generation == self.generation:
                 self.in_flight -= 1
+
+    def end(self, code=None, faults=()):
+        """`faults`: the kinds that acted on the request (a kind or a list)."""
+        with self.lock:
             if code:
                 self.by_code[code] = self.by_code.get(code, 0) + 1
             for fault in [faults] if isinstance(faults, str) else faults:
@@ -3640,8 +3646,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
             raise ValueError("bad Content-Length")
         return self.rfile.read(int(length))
 
+    # the stats generation of the API request being answered, until it
+    # leaves the in-flight count (leave_flight)
+    flight = None
+
+    def leave_flight(self):
+        if self.flight is not None:
+            self.server.emu.stats.leave(self.flight)
+            self.flight = None
+
     def send(self, status, data, request_id=None, claimed_length=None,
              content_type="application/json;charset=utf-8"):
+        self.leave_flight()
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(claimed_length or len(data)))
@@ -3651,6 +3667,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def reset(self):
+        self.leave_flight()
         self.close_connection = True
         try:
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -3781,7 +3798,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         hide = (req.params.get("SecurityToken"), headers.get("x-acs-security-token"),
                 req.params.get("OIDCToken"))
         scheme = "acs3" if "authorization" in headers else ("rpc" if "Signature" in req.params else None)
-        generation = emu.stats.begin(req.action or "-",
+        self.flight = emu.stats.begin(req.action or "-",
                                      req.region if req.region in emu.world.prefix else "", scheme,
                                      headers.get("host", "").lower())
         request_id = new_request_id()
@@ -3894,7 +3911,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         finally:
             # Every fault that acted: the replacing one, the rewrites, the transport one.
             kinds = [k for k in [fault] + [r.kind for r in rewrites] + [post_fault] if k]
-            emu.stats.end(code, kinds, generation)
+            self.leave_flight()
+            emu.stats.end(code, kinds)
             emu.write_log({"time": iso(time.time()), "method": self.command,
                            "action": req.action, "version": req.version, "region": req.region,
                            "account": account, "scheme": scheme, "status": status, "code": code,
@@ -3907,8 +3925,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         started = time.monotonic()
         headers = {k.lower(): v for k, v in self.headers.items()}
         action = "Metadata:" + ("token" if url.path == "/latest/api/token" else "get")
-        emu.stats.begin(action, "", None)
+        self.flight = emu.stats.begin(action, "", None)
         status, text = emu.sts.metadata(self.command, url.path, headers)
+        self.leave_flight()
         emu.stats.end(None if status == 200 else str(status))
         self.send(status, text.encode(), content_type="application/json" if text.startswith("{")
                   else "text/plain")
@@ -3919,6 +3938,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def replace(self, rule, request_id):
         """Send the answer of a respond/huge/deep rule; returns the status."""
+        self.leave_flight()
         if rule.kind == "respond":
             self.send_response(rule.status)
             if not any(name.lower() == "content-type" for name, _ in rule.headers):
