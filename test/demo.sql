@@ -223,6 +223,59 @@ SELECT count(*) AS still_there FROM ecs.images
  WHERE region_id = 'cn-beijing' AND image_id = :'copy_id';
 \echo `:cost :t0`
 
+\echo `:meter step 'Image hygiene: who uses an image, what it costs, whose it is'`
+\echo '1. Images no instance uses, older than 90 days, with the snapshot GiB each keeps'
+\echo '   (a custom image holds the snapshots of its disks; they are billed by size).'
+\echo '   The usage filter goes to DescribeSnapshots; MATERIALIZED asks once per region.'
+\echo
+\set t0 `:start`
+WITH held AS MATERIALIZED (
+  SELECT region_id, snapshot_id, source_disk_size FROM ecs.snapshots
+   WHERE usage IN ('image', 'image_disk'))
+SELECT i.region_id, i.image_name, i.creation_time::date AS created,
+       sum(s.source_disk_size) AS snapshot_gib
+  FROM ecs.images i
+ CROSS JOIN LATERAL jsonb_array_elements(i.disk_device_mappings) d
+  JOIN held s ON s.region_id = i.region_id AND s.snapshot_id = d->>'SnapshotId'
+ WHERE i.image_owner_alias = 'self' AND i.usage = 'none'
+   AND i.creation_time < now() - interval '90 days'
+ GROUP BY 1, 2, 3
+ ORDER BY snapshot_gib DESC, 1, 2
+ LIMIT 8;
+\echo `:cost :t0`
+\echo
+\echo '2. Own images without an owner tag, per region.'
+\echo
+\set t0 `:start`
+SELECT region_id, count(*) AS untagged
+  FROM ecs.images
+ WHERE image_owner_alias = 'self' AND NOT coalesce(tags ? 'owner', false)
+ GROUP BY 1
+ ORDER BY 1;
+\echo `:cost :t0`
+\echo
+\echo '3. Tag every image of a family (TagResources; ROLLBACK would not undo it).'
+\echo
+SELECT region_id AS fam_region, image_family AS family
+  FROM ecs.images
+ WHERE image_owner_alias = 'self' AND image_family <> ''
+ GROUP BY 1, 2
+HAVING count(*) >= 3
+ ORDER BY count(*), 1, 2
+ LIMIT 1 \gset
+\set t0 `:start`
+SELECT count(ecs_tag_image(region_id, image_id, '{"owner": "platform"}', server => 'aliyun')) AS tagged
+  FROM ecs.images
+ WHERE region_id = :'fam_region' AND image_owner_alias = 'self' AND image_family = :'family' \gset
+\echo 'tagged' :tagged 'images of family' :family 'in' :fam_region 'with owner=platform'
+\echo `:cost :t0`
+\set t0 `:start`
+SELECT image_id, tags->>'owner' AS owner
+  FROM ecs.images
+ WHERE region_id = :'fam_region' AND image_family = :'family'
+ ORDER BY image_id;
+\echo `:cost :t0`
+
 \echo `:meter step 'Many accounts in one query: a role to assume, scans at the same time'`
 \echo 'The vendor account (2345678901234567) lets ours assume its read-only image-auditor'
 \echo 'role (STS AssumeRole with an ExternalId): our keys sign, no vendor key is stored.'
