@@ -135,8 +135,8 @@ SELECT account_id, count(*) = (SELECT count(*) FROM truth) AS all_of_owner
 \! python3 test/emulator/emuctl.py stats-reset
 SELECT count(*) FROM all_images WHERE account_id = '9999999999999999';
 \! python3 test/emulator/emuctl.py stats
-EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF)
-  SELECT image_id FROM acct_owner.images WHERE account_id = '2345678901234567';
+SELECT * FROM explain_analyze($$SELECT image_id FROM acct_owner.images
+                                 WHERE account_id = '2345678901234567'$$, verbose_plan => true);
 -- from another relation (a join): pruned for each outer value
 CREATE TABLE wanted (account_id text);
 INSERT INTO wanted VALUES ('2345678901234567');

@@ -49,13 +49,14 @@ $$;
 -- or releases: no costs, timing, summary or buffers (on by default from 18),
 -- and row counts as the integers they are (18 prints "rows=56.00", 15 to 17
 -- "rows=56")
-CREATE FUNCTION explain_analyze(query text) RETURNS SETOF text
+CREATE FUNCTION explain_analyze(query text, verbose_plan boolean DEFAULT false)
+RETURNS SETOF text
 LANGUAGE plpgsql AS $$
 DECLARE
   line text;
 BEGIN
-  FOR line IN EXECUTE 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, BUFFERS OFF) '
-                      || query LOOP
+  FOR line IN EXECUTE format('EXPLAIN (ANALYZE, VERBOSE %s, COSTS OFF, TIMING OFF, '
+                             'SUMMARY OFF, BUFFERS OFF) ', verbose_plan::text) || query LOOP
     RETURN NEXT regexp_replace(line, '(rows=[0-9]+)\.00\M', '\1', 'g');
   END LOOP;
 END
