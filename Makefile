@@ -5,6 +5,7 @@ OBJS = \
 	$(WIN32RES) \
 	src/api.o \
 	src/cache.o \
+	src/catalog.o \
 	src/credentials.o \
 	src/decode.o \
 	src/ecs_image_fdw.o \

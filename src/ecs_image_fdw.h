@@ -18,6 +18,7 @@
 #define ECS_IMAGE_FDW_H
 
 #include "compat.h"
+#include "catalog.h"
 #include "foreign/fdwapi.h"
 #include "nodes/execnodes.h"
 #include "utils/relcache.h"
@@ -26,16 +27,6 @@
 #include "sign.h"
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
-
-/* API versions of the two products we call */
-#define ECS_API_VERSION "2014-05-26"
-#define OOS_API_VERSION "2019-06-01"
-
-/* Every image status; DescribeImages lists only Available ones unless asked */
-#define ECS_ALL_IMAGE_STATUSES "Creating,Waiting,Available,UnAvailable,CreateFailed,Deprecated"
-
-/* Region used for calls that belong to no region (DescribeRegions) */
-#define ECS_BOOTSTRAP_REGION "cn-hangzhou"
 
 /* Largest response body we accept, in bytes */
 #define ECS_MAX_RESPONSE_BYTES (64 * 1024 * 1024)
@@ -47,35 +38,6 @@ typedef enum EcsCredentialSource
 	ECS_SOURCE_ECS_RAM_ROLE,	/* the instance's RAM role (metadata service) */
 	ECS_SOURCE_OIDC				/* AssumeRoleWithOIDC with a token file */
 } EcsCredentialSource;
-
-/* What a foreign table shows */
-typedef enum EcsResource
-{
-	ECS_RESOURCE_IMAGES,
-	ECS_RESOURCE_SHARE_PERMISSIONS,
-	ECS_RESOURCE_REGIONS,
-	ECS_RESOURCE_TASKS,
-	ECS_RESOURCE_INSTANCES,
-	ECS_RESOURCE_SNAPSHOTS
-} EcsResource;
-
-/* How a pushed clause narrows the requests */
-typedef enum EcsFilterKind
-{
-	ECS_FILTER_REGION,			/* prunes regions */
-	ECS_FILTER_OWNER,			/* narrows the image owner aliases */
-	ECS_FILTER_EACH,			/* one request per value */
-	ECS_FILTER_LIST,			/* one request, values comma-separated */
-	ECS_FILTER_JSON_LIST,		/* one request, values as a JSON array */
-	ECS_FILTER_TAGS,			/* Tag.N.Key/Value pairs */
-	ECS_FILTER_ACCOUNT			/* prunes the server: its account id */
-} EcsFilterKind;
-
-/*
- * The field of the account column (account_id): not the API's, but the
- * account of the server's credentials (STS GetCallerIdentity)
- */
-#define ECS_ACCOUNT_FIELD "@AccountId"
 
 /* A pushed filter with its values for one execution */
 typedef struct EcsFilter
@@ -380,9 +342,6 @@ extern List *ecs_pushdown_evaluate(List *filters, List *exprstates,
 								   ExprContext *econtext, bool *no_rows);
 
 /* in scan.c */
-extern const char *const ecs_image_statuses[];
-extern const char *const ecs_os_types[];
-extern const char *const ecs_architectures[];
 extern void ecs_scan_routine(FdwRoutine *routine);
 extern EcsResource ecs_scan_table_resource(Oid foreigntableid);
 extern char *ecs_scan_column_field(Oid relid, int attnum, const char *attname);

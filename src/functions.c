@@ -1001,7 +1001,10 @@ check_changes(const char *image_id, const char *name, const char *description,
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("nothing to change in image \"%s\"", image_id),
-				 errhint("Give at least one of image_name, description, image_family, boot_mode or status.")));
+				 errhint("Give at least one of %s.",
+						 ecs_catalog_describe_words(ecs_image_changeable,
+													ECS_CHANGE_TAGS, false,
+													"or"))));
 }
 
 /*

@@ -46,12 +46,6 @@
 
 #include "ecs_image_fdw.h"
 
-/* The columns UPDATE may change, by API field */
-static const char *const changeable_fields[] = {
-	"ImageName", "Description", "ImageFamily", "BootMode", "Status", "Tags", NULL
-};
-#define TAGS_INDEX 5			/* changed by TagResources, not ModifyImageAttribute */
-
 /* The row identity columns, by API field, and their junk names */
 static const char *const identity_fields[] = {"RegionId", "ImageId", "AliyunId"};
 static const char *const identity_names[] = {
@@ -117,7 +111,6 @@ static void ecsExplainForeignModify(ModifyTableState *mtstate,
 									int subplan_index, ExplainState *es);
 
 static int	identity_count(EcsResource resource);
-static int	changeable_index(const char *field);
 static void refuse_column(Relation rel, int attnum);
 static int	changeable_column(Relation rel, int attnum, const char *field);
 static void refuse_operation(Relation rel, CmdType operation);
@@ -248,23 +241,6 @@ ecsAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 }
 
 /*
- * changeable_index
- *		The position of field in changeable_fields, or -1.
- */
-static int
-changeable_index(const char *field)
-{
-	int			i;
-
-	for (i = 0; changeable_fields[i] != NULL; i++)
-	{
-		if (strcmp(changeable_fields[i], field) == 0)
-			return i;
-	}
-	return -1;
-}
-
-/*
  * refuse_column
  *		An UPDATE, or a BEFORE ROW trigger, changes a column the API cannot.
  */
@@ -276,12 +252,14 @@ refuse_column(Relation rel, int attnum)
 			 errmsg("cannot change column \"%s\" of foreign table \"%s\"",
 					NameStr(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attname),
 					RelationGetRelationName(rel)),
-			 errhint("Only image_name, description, image_family, boot_mode, status and tags can be changed.")));
+			 errhint("Only %s can be changed.",
+					 ecs_catalog_describe_words(ecs_image_changeable, -1,
+												false, "and"))));
 }
 
 /*
  * changeable_column
- *		The position in changeable_fields of the field a changed column
+ *		The EcsImageChange of the field a changed column
  *		reads; any other column is refused, and so are tags in a column
  *		that is not jsonb.
  */
@@ -289,11 +267,11 @@ static int
 changeable_column(Relation rel, int attnum, const char *field)
 {
 	Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
-	int			i = changeable_index(field);
+	int			i = ecs_catalog_change(field);
 
 	if (i < 0)
 		refuse_column(rel, attnum);
-	if (i == TAGS_INDEX && att->atttypid != JSONBOID)
+	if (i == ECS_CHANGE_TAGS && att->atttypid != JSONBOID)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("cannot change column \"%s\" of foreign table \"%s\"",
@@ -670,7 +648,7 @@ update_row(EcsModifyState *state, TupleTableSlot *slot,
 	char	   *region = junk_text(planSlot, state->junk[0], "region_id");
 	char	   *image_id = junk_text(planSlot, state->junk[1], "image_id");
 	char	   *name = row_name(region, image_id, NULL);
-	char	   *values[TAGS_INDEX] = {NULL, NULL, NULL, NULL, NULL};
+	char	   *values[ECS_CHANGE_TAGS] = {NULL, NULL, NULL, NULL, NULL};
 	int			tags_attnum = 0;
 	ListCell   *la;
 	ListCell   *lf;
@@ -680,9 +658,9 @@ update_row(EcsModifyState *state, TupleTableSlot *slot,
 	forboth(la, state->target_attrs, lf, state->target_fields)
 	{
 		int			attnum = lfirst_int(la);
-		int			i = changeable_index(strVal(lfirst(lf)));
+		int			i = ecs_catalog_change(strVal(lfirst(lf)));
 
-		if (i == TAGS_INDEX)
+		if (i == ECS_CHANGE_TAGS)
 			tags_attnum = attnum;
 		else
 			values[i] = slot_text(slot, attnum,
@@ -713,7 +691,7 @@ update_row(EcsModifyState *state, TupleTableSlot *slot,
 			i = changeable_column(state->rel, attnum,
 								  ecs_scan_column_field(RelationGetRelid(state->rel),
 														attnum, NameStr(att->attname)));
-			if (i == TAGS_INDEX)
+			if (i == ECS_CHANGE_TAGS)
 				tags_attnum = attnum;
 			else
 				values[i] = slot_text(slot, attnum, NameStr(att->attname));

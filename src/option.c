@@ -129,13 +129,6 @@ static const EcsOption ecs_options[] = {
 #define KEY_ID_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
 #define TOKEN_CHARS KEY_ID_CHARS "!\"#$%&'()*+,/:;<=>?@[\\]^`{|}~"
 
-static const char *const resource_names[] = {
-	"images", "image_share_permissions", "regions", "tasks", "instances",
-	"snapshots", NULL
-};
-static const char *const owner_aliases[] = {
-	"self", "others", "system", "marketplace", NULL
-};
 static const char *const languages[] = {"en-US", "zh-CN", "ja", NULL};
 /* in the order of EcsCredentialSource */
 static const char *const credential_sources[] = {
@@ -178,7 +171,7 @@ static bool has_role_option(List *options);
 static bool loopback_host(char *hostport, char **port);
 static void check_connect_to(const char *name, const char *value);
 static void check_regions(const char *name, const char *value);
-static int	lookup_word(const char *const *words, const char *value);
+static char *resource_choices(void);
 static List *user_mapping_options(Oid userid, Oid serverid,
 								  const char *servername);
 static void apply_option(EcsConfig *config, DefElem *def);
@@ -250,7 +243,7 @@ check_source_options(List *options)
 		DefElem    *def = (DefElem *) lfirst(cell);
 
 		if (strcmp(def->defname, "credential_source") == 0)
-			source = (EcsCredentialSource) lookup_word(credential_sources,
+			source = (EcsCredentialSource) ecs_catalog_word(credential_sources,
 													   defGetString(def));
 	}
 
@@ -367,7 +360,7 @@ check_option_value(const EcsOption *opt, DefElem *def)
 						 errdetail("It may have at most %d bytes.", opt->max)));
 			break;
 		case OPT_SOURCE:
-			if (lookup_word(credential_sources, value) < 0)
+			if (ecs_catalog_word(credential_sources, value) < 0)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("invalid value for option \"%s\": \"%s\"",
@@ -447,15 +440,15 @@ check_option_value(const EcsOption *opt, DefElem *def)
 						 "\"3\" (ACS3-HMAC-SHA256) and \"1\" (RPC HMAC-SHA1)");
 			break;
 		case OPT_RESOURCE:
-			check_choice(opt, value, lookup_word(resource_names, value) >= 0,
-						 "\"images\", \"image_share_permissions\", \"regions\", \"tasks\", \"instances\" and \"snapshots\"");
+			check_choice(opt, value, ecs_catalog_resource(value) >= 0,
+						 resource_choices());
 			break;
 		case OPT_LANGUAGE:
-			check_choice(opt, value, lookup_word(languages, value) >= 0,
+			check_choice(opt, value, ecs_catalog_word(languages, value) >= 0,
 						 "\"en-US\", \"zh-CN\" and \"ja\"");
 			break;
 		case OPT_NETWORK:
-			check_choice(opt, value, lookup_word(networks, value) >= 0,
+			check_choice(opt, value, ecs_catalog_word(networks, value) >= 0,
 						 "\"public\" and \"vpc\"");
 			break;
 		case OPT_CONNECT_TO:
@@ -474,12 +467,15 @@ check_option_value(const EcsOption *opt, DefElem *def)
 									opt->name)));
 				foreach(lc, aliases)
 				{
-					if (lookup_word(owner_aliases, lfirst(lc)) < 0)
+					if (ecs_catalog_word(ecs_owner_aliases, lfirst(lc)) < 0)
 						ereport(ERROR,
 								(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 								 errmsg("invalid value for option \"%s\": \"%s\"",
 										opt->name, (char *) lfirst(lc)),
-								 errhint("Valid values are \"all\" or a comma-separated list of \"self\", \"others\", \"system\" and \"marketplace\".")));
+								 errhint("Valid values are \"all\" or a comma-separated list of %s.",
+										 ecs_catalog_describe_words(ecs_owner_aliases,
+																	-1, true,
+																	"and"))));
 				}
 			}
 			break;
@@ -501,6 +497,22 @@ check_choice(const EcsOption *opt, const char *value, bool valid,
 				 errmsg("invalid value for option \"%s\": \"%s\"",
 						opt->name, value),
 				 errhint("Valid values are %s.", choices)));
+}
+
+/*
+ * resource_choices
+ *		The resources, for the hint of the resource option.
+ */
+static char *
+resource_choices(void)
+{
+	const char *names[ECS_RESOURCE_COUNT + 1];
+	int			i;
+
+	for (i = 0; i < ECS_RESOURCE_COUNT; i++)
+		names[i] = ecs_resources[i].name;
+	names[i] = NULL;
+	return ecs_catalog_describe_words(names, -1, true, "and");
 }
 
 /*
@@ -818,23 +830,6 @@ check_regions(const char *name, const char *value)
 }
 
 /*
- * lookup_word
- *		The index of value in the NULL-terminated array words, or -1.
- */
-static int
-lookup_word(const char *const *words, const char *value)
-{
-	int			i;
-
-	for (i = 0; words[i] != NULL; i++)
-	{
-		if (strcmp(words[i], value) == 0)
-			return i;
-	}
-	return -1;
-}
-
-/*
  * ecs_option_split_list
  *		Split a comma-separated list, trimming blanks; empty items dropped.
  */
@@ -967,12 +962,12 @@ apply_option(EcsConfig *config, DefElem *def)
 	else if (strcmp(name, "security_token") == 0)
 		config->security_token = value;
 	else if (strcmp(name, "resource") == 0)
-		config->resource = (EcsResource) lookup_word(resource_names, value);
+		config->resource = (EcsResource) ecs_catalog_resource(value);
 	else if (strcmp(name, "image_owner_alias") == 0)
 		config->image_owner_alias = value;
 	else if (strcmp(name, "credential_source") == 0)
 		config->credential_source =
-			(EcsCredentialSource) lookup_word(credential_sources, value);
+			(EcsCredentialSource) ecs_catalog_word(credential_sources, value);
 	else if (strcmp(name, "role_name") == 0)
 		config->role_name = value;
 	else if (strcmp(name, "oidc_role_arn") == 0)
@@ -1069,7 +1064,7 @@ has_role_option(List *options)
 
 	foreach(lc, options)
 	{
-		if (lookup_word(role_options, ((DefElem *) lfirst(lc))->defname) >= 0)
+		if (ecs_catalog_word(role_options, ((DefElem *) lfirst(lc))->defname) >= 0)
 			return true;
 	}
 	return false;
@@ -1107,7 +1102,7 @@ ecs_option_resource(List *table_options)
 		DefElem    *def = lfirst(lc);
 
 		if (strcmp(def->defname, "resource") == 0)
-			return (EcsResource) lookup_word(resource_names, defGetString(def));
+			return (EcsResource) ecs_catalog_resource(defGetString(def));
 	}
 	return ECS_RESOURCE_IMAGES;
 }

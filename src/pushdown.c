@@ -42,81 +42,16 @@
 /* The jsonb @> jsonb operator */
 #define OID_JSONB_CONTAINS_OP 3246
 
-/* The API filter a field maps onto, per resource */
-typedef struct FilterMap
-{
-	EcsResource resource;
-	const char *field;			/* API field the column reads */
-	EcsFilterKind kind;
-	const char *param;			/* request parameter */
-} FilterMap;
-
-static const FilterMap filter_maps[] = {
-	{ECS_RESOURCE_IMAGES, "RegionId", ECS_FILTER_REGION, "RegionId"},
-	{ECS_RESOURCE_IMAGES, "ImageId", ECS_FILTER_EACH, "ImageId"},
-	{ECS_RESOURCE_IMAGES, "Status", ECS_FILTER_LIST, "Status"},
-	{ECS_RESOURCE_IMAGES, "ImageOwnerAlias", ECS_FILTER_OWNER, "ImageOwnerAlias"},
-	{ECS_RESOURCE_IMAGES, "OSType", ECS_FILTER_EACH, "OSType"},
-	{ECS_RESOURCE_IMAGES, "Architecture", ECS_FILTER_EACH, "Architecture"},
-	{ECS_RESOURCE_IMAGES, "Usage", ECS_FILTER_EACH, "Usage"},
-	{ECS_RESOURCE_IMAGES, "ImageFamily", ECS_FILTER_EACH, "ImageFamily"},
-	{ECS_RESOURCE_IMAGES, "ImageName", ECS_FILTER_EACH, "ImageName"},
-	{ECS_RESOURCE_IMAGES, "ResourceGroupId", ECS_FILTER_EACH, "ResourceGroupId"},
-	{ECS_RESOURCE_IMAGES, "Tags", ECS_FILTER_TAGS, "Tag"},
-	{ECS_RESOURCE_SHARE_PERMISSIONS, "RegionId", ECS_FILTER_REGION, "RegionId"},
-	{ECS_RESOURCE_SHARE_PERMISSIONS, "ImageId", ECS_FILTER_EACH, "ImageId"},
-	{ECS_RESOURCE_TASKS, "RegionId", ECS_FILTER_REGION, "RegionId"},
-	{ECS_RESOURCE_TASKS, "TaskId", ECS_FILTER_LIST, "TaskIds"},
-	{ECS_RESOURCE_TASKS, "TaskAction", ECS_FILTER_EACH, "TaskAction"},
-	{ECS_RESOURCE_TASKS, "TaskStatus", ECS_FILTER_EACH, "TaskStatus"},
-	{ECS_RESOURCE_INSTANCES, "RegionId", ECS_FILTER_REGION, "RegionId"},
-	{ECS_RESOURCE_INSTANCES, "InstanceId", ECS_FILTER_JSON_LIST, "InstanceIds"},
-	{ECS_RESOURCE_INSTANCES, "ImageId", ECS_FILTER_EACH, "ImageId"},
-	{ECS_RESOURCE_INSTANCES, "Status", ECS_FILTER_EACH, "Status"},
-	{ECS_RESOURCE_INSTANCES, "Tags", ECS_FILTER_TAGS, "Tag"},
-	{ECS_RESOURCE_SNAPSHOTS, "RegionId", ECS_FILTER_REGION, "RegionId"},
-	{ECS_RESOURCE_SNAPSHOTS, "SnapshotId", ECS_FILTER_JSON_LIST, "SnapshotIds"},
-	{ECS_RESOURCE_SNAPSHOTS, "Usage", ECS_FILTER_EACH, "Usage"},
-	{ECS_RESOURCE_SNAPSHOTS, "Status", ECS_FILTER_EACH, "Status"},
-	{ECS_RESOURCE_SNAPSHOTS, "Tags", ECS_FILTER_TAGS, "Tag"},
-	{0, NULL, 0, NULL}
-};
-
-/* The account column of any resource: prunes the whole scan */
-static const FilterMap account_map = {
-	0, ECS_ACCOUNT_FIELD, ECS_FILTER_ACCOUNT, "AccountId"
-};
-
-static const FilterMap *find_map(EcsResource resource, const char *field);
 static Var *column_var(Node *node, Index relid);
 static bool has_var_of(Node *node, Index *relid);
 static bool is_text_eq(Oid opfuncid);
 static bool deterministic(Oid collation);
 static bool classify_clause(Expr *clause, Index relid, EcsResource resource,
 							char **const fields, int natts,
-							const FilterMap **map, Expr **value,
+							const EcsFilterDef **map, Expr **value,
 							bool *is_array);
 static bool tags_values(Datum jsonb, List **values);
-static bool usable_values(EcsFilter *filter);
-
-/*
- * find_map
- *		The filter for an API field of resource, or NULL.
- */
-static const FilterMap *
-find_map(EcsResource resource, const char *field)
-{
-	const FilterMap *m;
-
-	if (strcmp(field, ECS_ACCOUNT_FIELD) == 0)
-		return &account_map;
-	for (m = filter_maps; m->field != NULL; m++)
-	{
-		if (m->resource == resource && strcmp(m->field, field) == 0)
-			return m;
-	}
-	return NULL;
-}
+static bool usable_values(EcsFilter *filter, bool empty_is_none);
 
 /*
  * column_var
@@ -178,7 +113,7 @@ deterministic(Oid collation)
 static bool
 classify_clause(Expr *clause, Index relid, EcsResource resource,
 				char **const fields, int natts,
-				const FilterMap **map, Expr **value, bool *is_array)
+				const EcsFilterDef **map, Expr **value, bool *is_array)
 {
 	Var		   *var = NULL;
 	Expr	   *other = NULL;
@@ -243,7 +178,7 @@ classify_clause(Expr *clause, Index relid, EcsResource resource,
 		contain_volatile_functions((Node *) other))
 		return false;
 
-	*map = find_map(resource, fields[var->varattno - 1]);
+	*map = ecs_catalog_filter(resource, fields[var->varattno - 1]);
 	if (*map == NULL)
 		return false;
 	/* tags go with @> only, the others with equality only */
@@ -272,7 +207,7 @@ ecs_pushdown_classify(EcsResource resource, Index relid, char **const fields,
 	foreach(lc, clauses)
 	{
 		Expr	   *clause = (Expr *) lfirst(lc);
-		const FilterMap *map;
+		const EcsFilterDef *map;
 		Expr	   *value;
 		bool		is_array;
 
@@ -282,9 +217,10 @@ ecs_pushdown_classify(EcsResource resource, Index relid, char **const fields,
 							 &map, &value, &is_array))
 			continue;
 		*filters = lappend(*filters,
-						   list_make3(makeInteger(map->kind),
+						   list_make4(makeInteger(map->kind),
 									  makeString(pstrdup(map->param)),
-									  makeBoolean(is_array)));
+									  makeBoolean(is_array),
+									  makeBoolean(map->empty_is_none)));
 		*exprs = lappend(*exprs, value);
 	}
 }
@@ -300,7 +236,7 @@ ecs_pushdown_clause_values(EcsResource resource, Index relid,
 						   char **const fields, int natts, Expr *clause,
 						   EcsFilterKind *kind, const char **param)
 {
-	const FilterMap *map;
+	const EcsFilterDef *map;
 	Expr	   *value;
 	bool		is_array;
 
@@ -369,13 +305,13 @@ tags_values(Datum jsonb, List **values)
  * usable_values
  *		Drop the values of filter that no row can have: a region id that is
  *		not valid (no row has one, and only a valid one may reach a URL), an
- *		empty image or task id, a tag with an empty key (which makes the
+ *		empty id (empty_is_none), a tag with an empty key (which makes the
  *		whole condition impossible).  False if an empty value makes the
  *		filter unable to say what the clause says (the API takes an empty
  *		value as no filter), so it stays local.
  */
 static bool
-usable_values(EcsFilter *filter)
+usable_values(EcsFilter *filter, bool empty_is_none)
 {
 	ListCell   *lc;
 
@@ -397,8 +333,7 @@ usable_values(EcsFilter *filter)
 		const char *v = strVal(lfirst(lc));
 
 		if (filter->kind == ECS_FILTER_REGION ? !ecs_valid_region_id(v) :
-			v[0] == '\0' && (strcmp(filter->param, "ImageId") == 0 ||
-							 strcmp(filter->param, "TaskIds") == 0))
+			v[0] == '\0' && empty_is_none)
 			filter->values = foreach_delete_current(filter->values, lc);
 		else if (v[0] == '\0')
 			return false;
@@ -470,7 +405,7 @@ ecs_pushdown_evaluate(List *filters, List *exprstates, ExprContext *econtext,
 		else
 			filter->values = list_make1(makeString(TextDatumGetCString(value)));
 
-		if (!usable_values(filter))
+		if (!usable_values(filter, boolVal(lfourth(desc))))
 			continue;			/* not expressible: local only */
 		if (filter->values == NIL)
 		{

@@ -67,131 +67,6 @@ enum FdwScanPrivateIndex
 	FdwScanPrivateLimit			/* Integer: rows the query likely wants */
 };
 
-/* A resource a foreign table can show */
-typedef struct ResourceDef
-{
-	const char *name;			/* the table name IMPORT gives it */
-	const char *what;			/* for messages */
-	const char *action;
-	const char *list_name;
-	const char *item_name;
-	const char *key_name;		/* the member that identifies an item */
-	bool		per_region;
-	bool		paged;			/* PageNumber/PageSize */
-	bool		token_paged;	/* NextToken/MaxResults */
-	const char *request_fields; /* fields that come from the request */
-	double		rows;			/* planner estimate */
-	const char *columns;		/* column definitions for IMPORT */
-} ResourceDef;
-
-static const ResourceDef resources[] = {
-	[ECS_RESOURCE_IMAGES] = {
-		"images", "images", "DescribeImages", "Images", "Image", "ImageId",
-		true, true, false, "RegionId", 1000,
-		"region_id text, image_id text, image_name text, image_family text, "
-		"image_version text, description text, status text, progress int, "
-		"size int, architecture text, os_type text, os_name text, "
-		"os_name_en text, platform text, boot_mode text, "
-		"image_owner_alias text, image_owner_id text, usage text, "
-		"is_copied boolean, is_self_shared boolean, is_subscribed boolean, "
-		"is_support_cloudinit boolean, is_support_io_optimized boolean, "
-		"is_public boolean, creation_time timestamptz, product_code text, "
-		"resource_group_id text, license_type text, tags jsonb, "
-		"disk_device_mappings jsonb, features jsonb, raw jsonb, account_id text"
-	},
-	[ECS_RESOURCE_SHARE_PERMISSIONS] = {
-		"image_share_permissions", "share permissions",
-		"DescribeImageSharePermission", "Accounts", "Account", "AliyunId",
-		true, true, false, "RegionId,ImageId", 200,
-		"region_id text, image_id text, account_id text, shared_time timestamptz, "
-		"owner_account_id text"
-	},
-	[ECS_RESOURCE_REGIONS] = {
-		"regions", "regions", "DescribeRegions", "Regions", "Region", "RegionId",
-		false, false, false, "", 30,
-		"region_id text, local_name text, region_endpoint text, status text, "
-		"account_id text"
-	},
-	[ECS_RESOURCE_TASKS] = {
-		"tasks", "tasks", "DescribeTasks", "TaskSet", "Task", "TaskId",
-		true, true, false, "RegionId", 200,
-		"region_id text, task_id text, task_action text, task_status text, "
-		"task_progress int, support_cancel boolean, creation_time timestamptz, "
-		"finished_time timestamptz, resource_id text, account_id text"
-	},
-	[ECS_RESOURCE_INSTANCES] = {
-		"instances", "instances", "DescribeInstances", "Instances", "Instance",
-		"InstanceId", true, false, true, "RegionId", 5000,
-		"region_id text, instance_id text, instance_name text, image_id text, "
-		"status text, instance_type text, creation_time timestamptz, "
-		"zone_id text, tags jsonb, raw jsonb, account_id text"
-	},
-	[ECS_RESOURCE_SNAPSHOTS] = {
-		"snapshots", "snapshots", "DescribeSnapshots", "Snapshots", "Snapshot",
-		"SnapshotId", true, false, true, "RegionId", 5000,
-		"region_id text, snapshot_id text, snapshot_name text, "
-		"source_disk_id text, source_disk_size int, usage text, status text, "
-		"creation_time timestamptz, retention_days int, tags jsonb, raw jsonb, "
-		"account_id text"
-	},
-};
-
-/* Column names whose API field is not simply the name in CamelCase */
-static const struct
-{
-	const char *column;
-	const char *field;
-}			field_exceptions[] = {
-	{"os_type", "OSType"},
-	{"os_name", "OSName"},
-	{"os_name_en", "OSNameEn"},
-	{"owner_account_id", ECS_ACCOUNT_FIELD},
-	{"task_progress", "TaskProcess"},
-	{"raw", "*"},
-	{NULL, NULL}
-};
-
-const char *const ecs_image_statuses[] = {
-	"Creating", "Waiting", "Available", "UnAvailable", "CreateFailed",
-	"Deprecated", NULL
-};
-static const char *const instance_statuses[] = {
-	"Pending", "Running", "Starting", "Stopping", "Stopped", NULL
-};
-static const char *const snapshot_statuses[] = {
-	"progressing", "accomplished", "failed", NULL
-};
-static const char *const snapshot_usages[] = {
-	"image", "disk", "image_disk", "none", NULL
-};
-
-static const char *const owner_aliases[] = {
-	"self", "others", "system", "marketplace", NULL
-};
-const char *const ecs_os_types[] = {"linux", "windows", NULL};
-const char *const ecs_architectures[] = {"i386", "x86_64", "arm64", NULL};
-static const char *const usages[] = {"instance", "none", NULL};
-
-/*
- * Filters whose values the API knows: any other value is an error there
- * (InvalidOSType, ...), and matches no row here.
- */
-static const struct
-{
-	EcsResource resource;
-	const char *param;
-	const char *const *known;
-}			closed_filters[] = {
-	{ECS_RESOURCE_IMAGES, "Status", ecs_image_statuses},
-	{ECS_RESOURCE_IMAGES, "OSType", ecs_os_types},
-	{ECS_RESOURCE_IMAGES, "Architecture", ecs_architectures},
-	{ECS_RESOURCE_IMAGES, "Usage", usages},
-	{ECS_RESOURCE_INSTANCES, "Status", instance_statuses},
-	{ECS_RESOURCE_SNAPSHOTS, "Status", snapshot_statuses},
-	{ECS_RESOURCE_SNAPSHOTS, "Usage", snapshot_usages},
-	{0, NULL, NULL}
-};
-
 /* Planner state, in baserel->fdw_private */
 typedef struct EcsPlanState
 {
@@ -222,7 +97,7 @@ typedef struct ColumnState
 typedef struct EcsScanState
 {
 	EcsConfig  *config;
-	const ResourceDef *def;
+	const EcsResourceDef *def;
 	EcsListSpec spec;
 	ColumnState *columns;		/* one per column field of spec */
 	int			ncolumns;
@@ -272,10 +147,7 @@ static void ecsForeignAsyncConfigureWait(AsyncRequest *areq);
 static void ecsForeignAsyncNotify(AsyncRequest *areq);
 static void produce_row(AsyncRequest *areq);
 
-static bool is_request_field(const ResourceDef *def, const char *field);
-static char *default_field(EcsResource resource, const char *attname);
 static int	regions_option_count(Oid foreigntableid);
-static bool is_closed_filter(const char *param);
 static double estimate_requests(RelOptInfo *baserel, List *clauses,
 								bool first_scan);
 static char *import_columns(EcsResource resource);
@@ -337,62 +209,7 @@ ecs_scan_column_field(Oid relid, int attnum, const char *attname)
 
 	if (option != NULL)
 		return option;
-	return default_field(ecs_scan_table_resource(relid), attname);
-}
-
-/*
- * default_field
- *		The API field of a column without a "field" option.
- */
-static char *
-default_field(EcsResource resource, const char *attname)
-{
-	StringInfoData buf;
-	bool		upper = true;
-	const char *p;
-	int			i;
-
-	/* the account of the server, except where it names a grantee */
-	if (strcmp(attname, "account_id") == 0)
-		return pstrdup(resource == ECS_RESOURCE_SHARE_PERMISSIONS ?
-					   "AliyunId" : ECS_ACCOUNT_FIELD);
-	for (i = 0; field_exceptions[i].column != NULL; i++)
-	{
-		if (strcmp(field_exceptions[i].column, attname) == 0)
-			return pstrdup(field_exceptions[i].field);
-	}
-
-	initStringInfo(&buf);
-	for (p = attname; *p; p++)
-	{
-		if (*p == '_')
-		{
-			upper = true;
-			continue;
-		}
-		appendStringInfoChar(&buf, upper ? pg_toupper((unsigned char) *p) : *p);
-		upper = false;
-	}
-	return buf.data;
-}
-
-/*
- * is_request_field
- *		Whether a field of the resource's rows comes from the request (the
- *		region, or the image whose permissions are listed).
- */
-static bool
-is_request_field(const ResourceDef *def, const char *field)
-{
-	List	   *names = ecs_option_split_list(def->request_fields);
-	ListCell   *lc;
-
-	foreach(lc, names)
-	{
-		if (strcmp(lfirst(lc), field) == 0)
-			return true;
-	}
-	return false;
+	return ecs_catalog_default_field(ecs_scan_table_resource(relid), attname);
 }
 
 /*
@@ -428,7 +245,7 @@ ecsGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 	plan->nregions = regions_option_count(foreigntableid);
 	baserel->fdw_private = plan;
 
-	baserel->rows = clamp_row_est(resources[plan->resource].rows *
+	baserel->rows = clamp_row_est(ecs_resources[plan->resource].rows *
 								  clauselist_selectivity(root,
 														 baserel->baserestrictinfo,
 														 0, JOIN_INNER, NULL));
@@ -458,23 +275,6 @@ ec_member_matches(PlannerInfo *root, RelOptInfo *rel, EquivalenceClass *ec,
 		return false;
 	state->current = em->em_expr;
 	return true;
-}
-
-/*
- * is_closed_filter
- *		Whether a filter parameter takes values from a small closed set.
- */
-static bool
-is_closed_filter(const char *param)
-{
-	int			i;
-
-	for (i = 0; closed_filters[i].param != NULL; i++)
-	{
-		if (strcmp(param, closed_filters[i].param) == 0)
-			return true;
-	}
-	return false;
 }
 
 /*
@@ -515,7 +315,7 @@ static double
 estimate_requests(RelOptInfo *baserel, List *clauses, bool first_scan)
 {
 	EcsPlanState *plan = (EcsPlanState *) baserel->fdw_private;
-	const ResourceDef *def = &resources[plan->resource];
+	const EcsResourceDef *def = &ecs_resources[plan->resource];
 	double		regions = plan->nregions > 0 ? plan->nregions : ESTIMATED_REGIONS;
 	bool		regions_known = plan->nregions > 0;
 	double		combinations = 1;
@@ -535,7 +335,8 @@ estimate_requests(RelOptInfo *baserel, List *clauses, bool first_scan)
 												   plan->fields, plan->natts,
 												   rinfo->clause, &kind, &param);
 
-		if (n == 0 || (kind == ECS_FILTER_EACH && n > 1 && is_closed_filter(param)))
+		if (n == 0 || (kind == ECS_FILTER_EACH && n > 1 &&
+					   ecs_catalog_known_values(plan->resource, param) != NULL))
 			continue;			/* not pushed, or left local (build_requests) */
 		switch (kind)
 		{
@@ -563,7 +364,7 @@ estimate_requests(RelOptInfo *baserel, List *clauses, bool first_scan)
 	if (!narrowed)
 		requests *= Max(1.0, ceil(def->rows / ESTIMATED_REGIONS / 100.0));
 	if (plan->resource == ECS_RESOURCE_SHARE_PERMISSIONS && !by_image)
-		requests += regions * resources[ECS_RESOURCE_IMAGES].rows /
+		requests += regions * ecs_resources[ECS_RESOURCE_IMAGES].rows /
 			ESTIMATED_REGIONS / 10;
 	if (first_scan && !regions_known)
 		requests += 1;
@@ -801,7 +602,7 @@ init_columns(EcsScanState *state, Relation rel, List *retrieved_attrs)
 			col->is_account = true;
 			state->need_account = true;
 		}
-		else if (is_request_field(state->def, field->name))
+		else if (ecs_catalog_word(state->def->request_fields, field->name) >= 0)
 			field->kind = ECS_FIELD_PARAM;
 		else if (strcmp(field->name, "Tags") == 0)
 			field->kind = ECS_FIELD_TAGS;
@@ -859,7 +660,7 @@ ecsBeginForeignScan(ForeignScanState *node, int eflags)
 	userid = ecs_scan_user(fsplan, estate);
 	state->config = ecs_option_config_for_table(RelationGetRelid(rel), userid);
 	state->relname = pstrdup(RelationGetRelationName(rel));
-	state->def = &resources[state->config->resource];
+	state->def = &ecs_resources[state->config->resource];
 
 	state->spec.resource = state->config->resource;
 	state->spec.action = state->def->action;
@@ -1017,7 +818,7 @@ build_requests(EcsScanState *state, ExprContext *econtext)
 			case ECS_FILTER_OWNER:
 				aliases = known_values(all_aliases ? f->values :
 									   intersect_values(aliases, f->values),
-									   owner_aliases);
+									   ecs_owner_aliases);
 				all_aliases = false;
 				break;
 			case ECS_FILTER_TAGS:
@@ -1055,18 +856,13 @@ build_requests(EcsScanState *state, ExprContext *econtext)
 	foreach(lc, list_concat_copy(lists, each))
 	{
 		EcsFilter  *f = lfirst(lc);
-		int			i;
+		const EcsFilterDef *def = ecs_catalog_filter_param(resource, f->param);
 
-		for (i = 0; closed_filters[i].param != NULL; i++)
-		{
-			if (closed_filters[i].resource == resource &&
-				strcmp(f->param, closed_filters[i].param) == 0)
-				f->values = known_values(f->values, closed_filters[i].known);
-		}
+		if (def->known != NULL)
+			f->values = known_values(f->values, def->known);
 		if (f->values == NIL)
 			state->no_rows = true;
-		if ((strcmp(f->param, "TaskIds") == 0 || f->kind == ECS_FILTER_JSON_LIST) &&
-			list_length(f->values) > 100)
+		if (def->max_values > 0 && list_length(f->values) > def->max_values)
 			lists = list_delete_ptr(lists, f);
 	}
 
@@ -1079,7 +875,8 @@ build_requests(EcsScanState *state, ExprContext *econtext)
 	{
 		EcsFilter  *f = lfirst(lc);
 
-		if (list_length(f->values) > 1 && is_closed_filter(f->param))
+		if (list_length(f->values) > 1 &&
+			ecs_catalog_known_values(resource, f->param) != NULL)
 			each = foreach_delete_current(each, lc);
 	}
 	if ((have_regions && regions == NIL) || (!all_aliases && aliases == NIL))
@@ -1489,7 +1286,7 @@ ecs_scan_fetch_row(Relation rel, EcsConfig *config, const char *region,
 	int			i;
 
 	state.config = config;
-	state.def = &resources[account ? ECS_RESOURCE_SHARE_PERMISSIONS :
+	state.def = &ecs_resources[account ? ECS_RESOURCE_SHARE_PERMISSIONS :
 						   ECS_RESOURCE_IMAGES];
 	state.relname = RelationGetRelationName(rel);
 	state.errcolumn = -1;
@@ -1760,17 +1557,14 @@ static char *
 import_columns(EcsResource resource)
 {
 	StringInfoData buf;
-	ListCell   *lc;
+	const EcsColumnDef *c;
 
 	initStringInfo(&buf);
-	foreach(lc, ecs_option_split_list(resources[resource].columns))
-	{
-		const char *def = lfirst(lc);
-		char	   *name = pnstrdup(def, strcspn(def, " "));
-
-		appendStringInfo(&buf, "%s%s OPTIONS (field %s)", buf.len > 0 ? ", " : "",
-						 def, quote_literal_cstr(default_field(resource, name)));
-	}
+	for (c = ecs_resources[resource].columns; c->name != NULL; c++)
+		appendStringInfo(&buf, "%s%s %s OPTIONS (field %s)",
+						 buf.len > 0 ? ", " : "", c->name, c->type,
+						 quote_literal_cstr(ecs_catalog_default_field(resource,
+																	  c->name)));
 	return buf.data;
 }
 
@@ -1807,17 +1601,16 @@ ecsImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 						stmt->remote_schema, server->servername),
 				 errhint("The only schema is \"ecs\".")));
 
-	for (i = 0; i < lengthof(resources); i++)
+	for (i = 0; i < ECS_RESOURCE_COUNT; i++)
 	{
-		bool		writable = (i == ECS_RESOURCE_IMAGES ||
-								i == ECS_RESOURCE_SHARE_PERMISSIONS);
+		bool		writable = ecs_resources[i].writable;
 
 		commands = lappend(commands,
 						   psprintf("CREATE FOREIGN TABLE %s (%s) SERVER %s OPTIONS (resource %s%s%s)",
-									quote_identifier(resources[i].name),
+									quote_identifier(ecs_resources[i].name),
 									import_columns((EcsResource) i),
 									quote_identifier(server->servername),
-									quote_literal_cstr(resources[i].name),
+									quote_literal_cstr(ecs_resources[i].name),
 									writable && updatable ? ", updatable " : "",
 									writable && updatable ? quote_literal_cstr(updatable) : ""));
 	}
