@@ -588,7 +588,7 @@ test('SDK: no ImageOwnerAlias lists system, self and others images, never market
 });
 
 test('SDK endpoint map: each emulator region\'s RegionEndpoint is the host the official SDK picks', async () => {
-  const script = 'import json, sys; sys.path.insert(0, sys.argv[1]); import ecs_emulator as e; '
+  const script = 'import json, sys; sys.path.insert(0, sys.argv[1]); from ecsemu import regions as e; '
     + 'print(json.dumps({r[0]: [e.region_endpoint(r[0]), sorted(e.served_by(e.region_endpoint(r[0]))[1] or [r[0]])] for r in e.REGIONS}))';
   const emulator = JSON.parse(execFileSync(findPython(), ['-c', script, EMU_DIR], { encoding: 'utf8' }));
   assert.ok(Object.keys(emulator).length >= 30, 'the emulator knows 30 regions or more');

@@ -33,10 +33,10 @@ openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
     -keyout "$tmp/server.key" -out "$tmp/server.csr" -subj "/CN=ECS emulator" \
     >"$log" 2>&1 || fail "could not create the server key"
-# the region ids of the emulator (ecs_emulator.REGIONS)
+# the region ids of the emulator (ecsemu.regions.REGIONS)
 here=$(cd "$(dirname "$0")" && pwd)
-names=$(python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import ecs_emulator
-print(",".join("DNS:*.%s.aliyuncs.com" % r[0] for r in ecs_emulator.REGIONS))' "$here") ||
+names=$(python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); from ecsemu.regions import REGIONS
+print(",".join("DNS:*.%s.aliyuncs.com" % r[0] for r in REGIONS))' "$here") ||
     fail "could not read the emulator's regions"
 cat >"$tmp/server.ext" <<EXT
 subjectAltName=IP:127.0.0.1,IP:::1,DNS:*.aliyuncs.com,$names

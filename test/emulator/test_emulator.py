@@ -23,11 +23,23 @@ import urllib.parse
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-import ecs_emulator as emu  # noqa: E402
+from ecsemu.accounts import (Account, DIRECTORY_ACCOUNTS, EMPTY_ID,  # noqa: E402
+                             IMDS_TOKEN_PREFIX, ISSUED_SECRET_PREFIX, ISSUED_TOKEN_PREFIX,
+                             OWNER_ID, PEER_ID, redact)
+from ecsemu.actions.api import Api  # noqa: E402
+from ecsemu.auth import Auth  # noqa: E402
+from ecsemu.cli import parse_args  # noqa: E402
+from ecsemu.common import ApiError, dump as dump_json, iso, parse_iso, pct  # noqa: E402
+from ecsemu.model import BOOT_MODES, FIELD_ORDER  # noqa: E402
+from ecsemu.oidc import OIDC_ISSUER, OIDC_PROVIDER_ARN, oidc_token  # noqa: E402
+from ecsemu.regions import REGIONS  # noqa: E402
+from ecsemu.request import ApiRequest  # noqa: E402
+from ecsemu.sts import INSTANCE_ROLE  # noqa: E402
+from ecsemu.world import World  # noqa: E402
 import emuctl  # noqa: E402
 
 ALL = "Creating,Waiting,Available,UnAvailable,CreateFailed,Deprecated"
-OWNER, PEER, EMPTY = emu.OWNER_ID, emu.PEER_ID, emu.EMPTY_ID
+OWNER, PEER, EMPTY = OWNER_ID, PEER_ID, EMPTY_ID
 CREATE_SECONDS = 1.0
 
 
@@ -115,14 +127,14 @@ class ApiTestCase(unittest.TestCase):
 
 
 def fake_request(method, query, headers=None, body=b"", form=()):
-    return emu.ApiRequest(method, "/", list(query), list(form), body,
+    return ApiRequest(method, "/", list(query), list(form), body,
                           {k.lower(): v for k, v in (headers or {}).items()})
 
 
 class VectorTest(ApiTestCase):
     def auth(self, when, key="testid", secret="testsecret"):
-        account = emu.Account("1", key, secret, "vector")
-        return emu.Auth([account], clock=lambda: emu.parse_iso(when)), account
+        account = Account("1", key, secret, "vector")
+        return Auth([account], clock=lambda: parse_iso(when)), account
 
     def test_rpc_official_vector(self):
         auth, account = self.auth("2016-02-23T12:46:24Z")
@@ -134,7 +146,7 @@ class VectorTest(ApiTestCase):
         self.assertIs(auth.authenticate(fake_request("GET", q)), account)
         # The legacy-doc value belongs to the misspelt "TimeStamp" and must fail.
         q[-1] = ("Signature", "CT9X0VtwR86fNWSnsc6v8YGOjuE=")
-        with self.assertRaises(emu.ApiError) as cm:
+        with self.assertRaises(ApiError) as cm:
             auth.authenticate(fake_request("GET", q))
         self.assertEqual(cm.exception.code, "SignatureDoesNotMatch")
 
@@ -179,8 +191,8 @@ class VectorTest(ApiTestCase):
         return h
 
     def test_acs3_official_vector(self):
-        account = emu.Account("1", "YourAccessKeyId", "YourAccessKeySecret", "vector")
-        auth = emu.Auth([account], clock=lambda: emu.parse_iso("2023-10-26T10:22:32Z"))
+        account = Account("1", "YourAccessKeyId", "YourAccessKeySecret", "vector")
+        auth = Auth([account], clock=lambda: parse_iso("2023-10-26T10:22:32Z"))
         headers = {"host": "ecs.cn-shanghai.aliyuncs.com", "x-acs-action": "RunInstances",
                    "x-acs-version": "2014-05-26", "x-acs-date": "2023-10-26T10:22:32Z",
                    "x-acs-signature-nonce": "3156853299f313e23d1673dc12e1703d",
@@ -191,9 +203,9 @@ class VectorTest(ApiTestCase):
         query = [("ImageId", "win2019_1809_x64_dtc_zh-cn_40G_alibase_20230811.vhd"), ("RegionId", "cn-shanghai")]
         self.assertIs(auth.authenticate(fake_request("POST", query, headers)), account)
         # One changed byte in the query fails.
-        auth = emu.Auth([account], clock=lambda: emu.parse_iso("2023-10-26T10:22:32Z"))
+        auth = Auth([account], clock=lambda: parse_iso("2023-10-26T10:22:32Z"))
         query[1] = ("RegionId", "cn-shanghaj")
-        with self.assertRaises(emu.ApiError) as cm:
+        with self.assertRaises(ApiError) as cm:
             auth.authenticate(fake_request("POST", query, headers))
         self.assertEqual(cm.exception.code, "SignatureDoesNotMatch")
 
@@ -215,30 +227,30 @@ class VectorTest(ApiTestCase):
         self.assertIs(auth.authenticate(fake_request("POST", [], h, body, form)), account)
         # The same headers over a body with one byte changed fail.
         auth, account = self.auth("2024-01-02T03:04:05Z")
-        with self.assertRaises(emu.ApiError) as cm:
+        with self.assertRaises(ApiError) as cm:
             auth.authenticate(fake_request("POST", [], h, body.replace(b"g7", b"g8"), form))
         self.assertEqual(cm.exception.code, "SignatureDoesNotMatch")
 
     def test_nonce_outlives_a_future_timestamp(self):
-        now = [emu.parse_iso("2026-01-01T00:00:00Z")]
-        account = emu.Account("1", "testid", "testsecret", "vector")
-        auth = emu.Auth([account], clock=lambda: now[0])
+        now = [parse_iso("2026-01-01T00:00:00Z")]
+        account = Account("1", "testid", "testsecret", "vector")
+        auth = Auth([account], clock=lambda: now[0])
         signed = emuctl.sign_rpc("GET", {"Action": "DescribeRegions", "Version": "2014-05-26"}, "testid",
                                  "testsecret", timestamp="2026-01-01T00:14:00Z")
         req = lambda: fake_request("GET", list(signed.items()))
         auth.authenticate(req())
         for later in (0, 16 * 60):
             now[0] += later
-            with self.assertRaises(emu.ApiError) as cm:
+            with self.assertRaises(ApiError) as cm:
                 auth.authenticate(req())
             self.assertEqual(cm.exception.code, "SignatureNonceUsed")
         now[0] += 14 * 60
-        with self.assertRaises(emu.ApiError) as cm:
+        with self.assertRaises(ApiError) as cm:
             auth.authenticate(req())
         self.assertEqual(cm.exception.code, "InvalidTimeStamp.Expired")
 
     def test_percent_encoding(self):
-        self.assertEqual(emu.pct(" *~+/:é"), "%20%2A~%2B%2F%3A%C3%A9")
+        self.assertEqual(pct(" *~+/:é"), "%20%2A~%2B%2F%3A%C3%A9")
 
 
 # ---------------------------------------------------------------------------
@@ -302,10 +314,10 @@ class AuthTest(ApiTestCase):
         del p["SignatureNonce"]
         self.assertError(self.send_rpc(p), "MissingParameter", 400)
         stale = emuctl.sign_rpc("GET", {"Action": "DescribeRegions", "Version": "2014-05-26"},
-                                key_id, emuctl.KEYS["owner"][1], timestamp=emu.iso(time.time() - 1000))
+                                key_id, emuctl.KEYS["owner"][1], timestamp=iso(time.time() - 1000))
         self.assertError(self.send_rpc(stale), "InvalidTimeStamp.Expired", 400)
         future = emuctl.sign_rpc("GET", {"Action": "DescribeRegions", "Version": "2014-05-26"},
-                                 key_id, emuctl.KEYS["owner"][1], timestamp=emu.iso(time.time() + 1000))
+                                 key_id, emuctl.KEYS["owner"][1], timestamp=iso(time.time() + 1000))
         self.assertError(self.send_rpc(future), "InvalidTimeStamp.Expired", 400)
         fmt = emuctl.sign_rpc("GET", {"Action": "DescribeRegions", "Version": "2014-05-26"},
                               key_id, emuctl.KEYS["owner"][1], timestamp="2026/01/01 10:00:00")
@@ -434,7 +446,7 @@ class DescribeImagesTest(ApiTestCase):
     def test_paging_is_stable_and_complete(self):
         full = images(Status=ALL)
         key = [(i["CreationTime"], i["ImageId"]) for i in full]
-        self.assertEqual(key, sorted(key, key=lambda k: (-emu.parse_iso(k[0]), k[1])))
+        self.assertEqual(key, sorted(key, key=lambda k: (-parse_iso(k[0]), k[1])))
         paged, number = [], 1
         while True:
             body = ok("DescribeImages", {"RegionId": "cn-hangzhou", "Status": ALL, "PageSize": 4,
@@ -507,7 +519,7 @@ class DescribeImagesTest(ApiTestCase):
     def test_certificate_names_every_region(self):
         text = subprocess.run(["openssl", "x509", "-in", os.path.join(TMP, "server.pem"), "-noout",
                                "-text"], capture_output=True, text=True, check=True).stdout
-        for region, _, _ in emu.REGIONS:
+        for region, _, _ in REGIONS:
             self.assertIn("DNS:*.%s.aliyuncs.com" % region, text)
         self.assertIn("DNS:*.aliyuncs.com", text)
         self.assertNotIn("localhost", text)
@@ -589,7 +601,7 @@ class DescribeImagesTest(ApiTestCase):
             self.assertRegex(i["ImageId"], r"^m-[0-9a-z]{2,3}[0-9a-z]{17}$")
             self.assertRegex(i["ImageName"], r"^[A-Za-z]")
             self.assertRegex(i["CreationTime"], r"^20(24|25|26)-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
-            self.assertIn(i["BootMode"], emu.BOOT_MODES)
+            self.assertIn(i["BootMode"], BOOT_MODES)
 
     def test_truth_matches_api(self):
         truth = {i["ImageId"]: i for i in C.control("GET", "images?account=%s&region=cn-shanghai" % OWNER)}
@@ -1137,7 +1149,7 @@ class LifecycleTest(ApiTestCase):
                          "InvalidAccount.NotFound", 404)
         self.assertError(call("ModifyImageSharePermission", dict(rid, **{"AddAccount.1": EMPTY}), key="peer"),
                          "InvalidImageId.NotFound", 404)
-        directory = emu.DIRECTORY_ACCOUNTS
+        directory = DIRECTORY_ACCOUNTS
         twelve = {"AddAccount.%d" % n: directory[n] for n in range(1, 13)}
         ok("ModifyImageSharePermission", dict(rid, **twelve))
         perm = ok("DescribeImageSharePermission", dict(rid, PageSize=100))
@@ -1162,7 +1174,7 @@ class LifecycleTest(ApiTestCase):
         ok("ModifyImageAttribute", dict(rid, ImageName="renamed-1", Description="new words", BootMode="UEFI"))
         got = images(ImageId=img["ImageId"])[0]
         self.assertEqual((got["ImageName"], got["Description"], got["BootMode"]), ("renamed-1", "new words", "UEFI"))
-        self.assertEqual(list(got), [k for k in emu.FIELD_ORDER if k in got])
+        self.assertEqual(list(got), [k for k in FIELD_ORDER if k in got])
         ok("ModifyImageAttribute", dict(rid, Status="Deprecated"))
         self.assertEqual(images(ImageId=img["ImageId"]), [])
         self.assertEqual(images(ImageId=img["ImageId"], Status="Deprecated")[0]["Status"], "Deprecated")
@@ -1348,25 +1360,25 @@ class ExtraAccountsTest(unittest.TestCase):
 
 class SeedTest(unittest.TestCase):
     def test_same_seed_same_bytes(self):
-        a = emu.World("42", 3, 8, 1.0)
-        b = emu.World("42", 3, 8, 1.0)
-        c = emu.World("43", 3, 8, 1.0)
+        a = World("42", 3, 8, 1.0)
+        b = World("42", 3, 8, 1.0)
+        c = World("43", 3, 8, 1.0)
         dump = lambda w: json.dumps([w.truth(), w.seed_doc()], sort_keys=True)
         self.assertEqual(dump(a), dump(b))
         self.assertNotEqual(dump(a), dump(c))
         # A region's data does not depend on how many regions are seeded.
-        d = emu.World("42", 1, 8, 1.0)
+        d = World("42", 1, 8, 1.0)
         self.assertEqual(json.dumps(d.truth(region="cn-hangzhou")), json.dumps(a.truth(region="cn-hangzhou")))
 
     def test_scale(self):
         # 24 regions of 1,000 images each seed and page (how fast is for
         # test/bench to print, not for a test to assert)
-        world = emu.World("1", 24, 1000, 3.0)
-        api = emu.Api(world, None, 100)
+        world = World("1", 24, 1000, 3.0)
+        api = Api(world, None, 100)
         req = fake_request("POST", [("RegionId", "ap-southeast-1"), ("PageSize", "100"), ("PageNumber", "3"),
                                     ("Status", ALL)])
-        first = emu.dump(api.DescribeImages(req, OWNER))
-        body = emu.dump(api.DescribeImages(req, OWNER))    # from the per-image JSON cache
+        first = dump_json(api.DescribeImages(req, OWNER))
+        body = dump_json(api.DescribeImages(req, OWNER))    # from the per-image JSON cache
         self.assertEqual(body, first)
         self.assertEqual(len(json.loads(body)["Images"]["Image"]), 100)
 
@@ -1375,22 +1387,22 @@ class RealisticSeedTest(unittest.TestCase):
     """--profile realistic: regions of different sizes and purposes."""
 
     def setUp(self):
-        self.world = emu.World("2026", 10, 400, 1.0, profile="realistic")
+        self.world = World("2026", 10, 400, 1.0, profile="realistic")
 
     def own(self, region):
         return [i for i in self.world.truth(account=OWNER, region=region)]
 
     def test_deterministic(self):
         dump = lambda w: json.dumps([w.truth(), w.seed_doc()], sort_keys=True)
-        self.assertEqual(dump(self.world), dump(emu.World("2026", 10, 400, 1.0, profile="realistic")))
-        self.assertNotEqual(dump(self.world), dump(emu.World("2027", 10, 400, 1.0, profile="realistic")))
+        self.assertEqual(dump(self.world), dump(World("2026", 10, 400, 1.0, profile="realistic")))
+        self.assertNotEqual(dump(self.world), dump(World("2027", 10, 400, 1.0, profile="realistic")))
         # a region's data does not depend on how many regions are seeded
-        small = emu.World("2026", 2, 400, 1.0, profile="realistic")
+        small = World("2026", 2, 400, 1.0, profile="realistic")
         self.assertEqual(json.dumps(small.truth(region="cn-shanghai")),
                          json.dumps(self.world.truth(region="cn-shanghai")))
         # and the default profile is what it was: the same data as without the option
-        self.assertEqual(dump(emu.World("7", 4, 12, 1.0)),
-                         dump(emu.World("7", 4, 12, 1.0, profile="default")))
+        self.assertEqual(dump(World("7", 4, 12, 1.0)),
+                         dump(World("7", 4, 12, 1.0, profile="default")))
 
     def test_region_sizes(self):
         sizes = {r: len(self.own(r)) for r in self.world.region_ids}
@@ -1434,14 +1446,14 @@ class RealisticSeedTest(unittest.TestCase):
         self.assertTrue(any(i["owner"] == PEER for i in shared_in))
 
     def test_api_lists_it(self):
-        api = emu.Api(self.world, None, 100)
+        api = Api(self.world, None, 100)
         req = fake_request("POST", [("RegionId", "cn-hangzhou"), ("PageSize", "100"),
                                     ("ImageOwnerAlias", "self"), ("Status", ALL)])
         self.assertEqual(api.DescribeImages(req, OWNER)["TotalCount"], len(self.own("cn-hangzhou")))
         req = fake_request("POST", [("RegionId", "cn-qingdao"), ("ImageOwnerAlias", "self"),
                                     ("Status", ALL)])
         self.assertEqual(api.DescribeImages(req, OWNER)["TotalCount"], 0)
-        self.assertEqual(emu.parse_args(["--profile", "realistic"]).profile, "realistic")
+        self.assertEqual(parse_args(["--profile", "realistic"]).profile, "realistic")
 
 
 # ---------------------------------------------------------------------------
@@ -1461,7 +1473,7 @@ def signed_call(action, params, key_id, secret, token=None, version="2014-05-26"
     return status, json.loads(data)
 
 
-def unsigned_oidc(token, role=RRSA, provider=emu.OIDC_PROVIDER_ARN, **extra):
+def unsigned_oidc(token, role=RRSA, provider=OIDC_PROVIDER_ARN, **extra):
     params = dict({"Action": "AssumeRoleWithOIDC", "Version": "2015-04-01", "Format": "JSON",
                    "Timestamp": emuctl.utc_now(), "RoleArn": role, "OIDCProviderArn": provider,
                    "OIDCToken": token, "RoleSessionName": "pod"}, **extra)
@@ -1472,7 +1484,7 @@ def unsigned_oidc(token, role=RRSA, provider=emu.OIDC_PROVIDER_ARN, **extra):
 
 class StsTest(ApiTestCase):
     def tearDown(self):
-        C.control("POST", "sts", {"duration_cap": 0, "instance_role": emu.INSTANCE_ROLE,
+        C.control("POST", "sts", {"duration_cap": 0, "instance_role": INSTANCE_ROLE,
                                   "hardened": True})
 
     def assume(self, role=AUDITOR, key="owner", **params):
@@ -1484,9 +1496,9 @@ class StsTest(ApiTestCase):
         self.assertEqual(status, 200, body)
         cred = body["Credentials"]
         self.assertTrue(cred["AccessKeyId"].startswith("STS."))
-        self.assertTrue(cred["AccessKeySecret"].startswith(emu.ISSUED_SECRET_PREFIX))
-        self.assertTrue(cred["SecurityToken"].startswith(emu.ISSUED_TOKEN_PREFIX))
-        expires = emu.parse_iso(cred["Expiration"])
+        self.assertTrue(cred["AccessKeySecret"].startswith(ISSUED_SECRET_PREFIX))
+        self.assertTrue(cred["SecurityToken"].startswith(ISSUED_TOKEN_PREFIX))
+        expires = parse_iso(cred["Expiration"])
         self.assertAlmostEqual(expires - time.time(), 900, delta=5)
         self.assertEqual(body["AssumedRoleUser"]["Arn"],
                          "acs:ram::%s:assumed-role/image-auditor/selftest" % PEER)
@@ -1551,21 +1563,21 @@ class StsTest(ApiTestCase):
         self.assertEqual(ok("GetCallerIdentity", key="noperm")["AccountId"], OWNER)
 
     def test_oidc(self):
-        token = emu.oidc_token()
+        token = oidc_token()
         status, body = unsigned_oidc(token)
         self.assertEqual(status, 200, body)
-        self.assertEqual(body["OIDCTokenInfo"]["Issuer"], emu.OIDC_ISSUER)
+        self.assertEqual(body["OIDCTokenInfo"]["Issuer"], OIDC_ISSUER)
         cred = body["Credentials"]
         status, who = signed_call("GetCallerIdentity", {}, cred["AccessKeyId"], cred["AccessKeySecret"],
                                   cred["SecurityToken"], version="2015-04-01")
         self.assertEqual(who["Arn"], "acs:ram::%s:assumed-role/rrsa-image-reader/pod" % OWNER)
-        self.assertError(unsigned_oidc(emu.oidc_token(expires_in=-5)),
+        self.assertError(unsigned_oidc(oidc_token(expires_in=-5)),
                          "AuthenticationFail.OIDCToken.Expired", 401)
-        self.assertError(unsigned_oidc(emu.oidc_token(bad_signature=True)),
+        self.assertError(unsigned_oidc(oidc_token(bad_signature=True)),
                          "AuthenticationFail.OIDCToken.InvalidSignature", 401)
-        self.assertError(unsigned_oidc(emu.oidc_token(audience="someone-else")),
+        self.assertError(unsigned_oidc(oidc_token(audience="someone-else")),
                          "AuthenticationFail.OIDCToken.AudienceNotMatch", 401)
-        self.assertError(unsigned_oidc(emu.oidc_token(issuer="https://evil.example")),
+        self.assertError(unsigned_oidc(oidc_token(issuer="https://evil.example")),
                          "AuthenticationFail.OIDCToken.Invalid", 401)
         self.assertError(unsigned_oidc("a.b"), "AuthenticationFail.OIDCToken.Invalid", 401)
         self.assertError(unsigned_oidc(token, provider="acs:ram::%s:oidc-provider/x" % OWNER),
@@ -1594,11 +1606,11 @@ class StsTest(ApiTestCase):
         self.assertEqual(self.metadata("GET", "/latest/api/token", ttl=60)[0], 405)
         status, token = self.metadata("PUT", "/latest/api/token", ttl=60)
         self.assertEqual(status, 200)
-        self.assertTrue(token.startswith(emu.IMDS_TOKEN_PREFIX))
+        self.assertTrue(token.startswith(IMDS_TOKEN_PREFIX))
         self.assertEqual(self.metadata("GET", base), (403, "Forbidden"))        # token-less
         self.assertEqual(self.metadata("GET", base, token="made-up")[0], 401)
-        self.assertEqual(self.metadata("GET", base, token=token), (200, emu.INSTANCE_ROLE))
-        status, doc = self.metadata("GET", base + emu.INSTANCE_ROLE, token=token)
+        self.assertEqual(self.metadata("GET", base, token=token), (200, INSTANCE_ROLE))
+        status, doc = self.metadata("GET", base + INSTANCE_ROLE, token=token)
         doc = json.loads(doc)
         self.assertEqual(doc["Code"], "Success")
         self.assertEqual(signed_call("GetCallerIdentity", {}, doc["AccessKeyId"], doc["AccessKeySecret"],
@@ -1606,7 +1618,7 @@ class StsTest(ApiTestCase):
         self.assertEqual(self.metadata("GET", base + "other", token=token)[0], 404)
         C.control("POST", "sts", {"instance_role": None})
         self.assertEqual(self.metadata("GET", base, token=token)[0], 404)
-        C.control("POST", "sts", {"instance_role": emu.INSTANCE_ROLE, "hardened": False})
+        C.control("POST", "sts", {"instance_role": INSTANCE_ROLE, "hardened": False})
         self.assertEqual(self.metadata("GET", base)[0], 200)                   # IMDSv1 when allowed
         status, short = self.metadata("PUT", "/latest/api/token", ttl=1)
         time.sleep(1.1)
@@ -1615,8 +1627,8 @@ class StsTest(ApiTestCase):
     def test_redaction(self):
         status, body = self.assume(role=PEER_ADMIN)
         cred = body["Credentials"]
-        text = "x %s y %s z %s" % (cred["AccessKeySecret"], cred["SecurityToken"], emu.oidc_token())
-        self.assertEqual(emu.redact(text), "x [redacted] y [redacted] z [redacted]")
+        text = "x %s y %s z %s" % (cred["AccessKeySecret"], cred["SecurityToken"], oidc_token())
+        self.assertEqual(redact(text), "x [redacted] y [redacted] z [redacted]")
 
 
 # Hygiene: instances, snapshots, tags, families
@@ -1664,11 +1676,11 @@ class AuditTest(ApiTestCase):
         self.assertEqual(paged["Instances"]["Instance"][0]["InstanceId"], truth[1]["InstanceId"])
 
     def test_expired_token(self):
-        world = emu.World("7", 1, 12, 3.0)
-        api = emu.Api(world, None, 100, token_ttl=-1)
+        world = World("7", 1, 12, 3.0)
+        api = Api(world, None, 100, token_ttl=-1)
         query = [("Action", "DescribeInstances"), ("RegionId", "cn-hangzhou"), ("MaxResults", "1")]
         token = api.DescribeInstances(fake_request("POST", query), OWNER)["NextToken"]
-        with self.assertRaises(emu.ApiError) as e:
+        with self.assertRaises(ApiError) as e:
             api.DescribeInstances(fake_request("POST", query + [("NextToken", token)]), OWNER)
         self.assertEqual(e.exception.code, "InvalidNextToken.Expired")
 
