@@ -12,6 +12,7 @@ OBJS = \
 	src/fanout.o \
 	src/functions.o \
 	src/http.o \
+	src/imageops.o \
 	src/modify.o \
 	src/option.o \
 	src/page.o \

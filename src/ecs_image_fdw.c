@@ -49,14 +49,44 @@ _PG_init(void)
 
 /*
  * ecs_image_fdw_handler
- *		The FdwRoutine of the wrapper.
+ *		The FdwRoutine of the wrapper: every callback, in one place.
  */
 Datum
 ecs_image_fdw_handler(PG_FUNCTION_ARGS)
 {
 	FdwRoutine *routine = makeNode(FdwRoutine);
 
-	ecs_scan_routine(routine);
-	ecs_modify_routine(routine);
+	/* scanning (scan.c) */
+	routine->GetForeignRelSize = ecsGetForeignRelSize;
+	routine->GetForeignPaths = ecsGetForeignPaths;
+	routine->GetForeignPlan = ecsGetForeignPlan;
+	routine->BeginForeignScan = ecsBeginForeignScan;
+	routine->IterateForeignScan = ecsIterateForeignScan;
+	routine->ReScanForeignScan = ecsReScanForeignScan;
+	routine->EndForeignScan = ecsEndForeignScan;
+	routine->ExplainForeignScan = ecsExplainForeignScan;
+
+	/* asynchronous scans under an Append (scan.c) */
+	routine->IsForeignPathAsyncCapable = ecsIsForeignPathAsyncCapable;
+	routine->ForeignAsyncRequest = ecsForeignAsyncRequest;
+	routine->ForeignAsyncConfigureWait = ecsForeignAsyncConfigureWait;
+	routine->ForeignAsyncNotify = ecsForeignAsyncNotify;
+
+	/* IMPORT FOREIGN SCHEMA (scan.c) */
+	routine->ImportForeignSchema = ecsImportForeignSchema;
+
+	/* writable tables (modify.c) */
+	routine->IsForeignRelUpdatable = ecsIsForeignRelUpdatable;
+	routine->AddForeignUpdateTargets = ecsAddForeignUpdateTargets;
+	routine->PlanForeignModify = ecsPlanForeignModify;
+	routine->BeginForeignModify = ecsBeginForeignModify;
+	routine->ExecForeignInsert = ecsExecForeignInsert;
+	routine->ExecForeignUpdate = ecsExecForeignUpdate;
+	routine->ExecForeignDelete = ecsExecForeignDelete;
+	routine->EndForeignModify = ecsEndForeignModify;
+	routine->BeginForeignInsert = ecsBeginForeignInsert;
+	routine->EndForeignInsert = ecsEndForeignInsert;
+	routine->ExplainForeignModify = ecsExplainForeignModify;
+
 	PG_RETURN_POINTER(routine);
 }

@@ -244,8 +244,7 @@ typedef struct EcsFanout EcsFanout;
 /* in ecs_image_fdw.c */
 extern bool ecs_pushdown_enabled;
 
-/* in functions.c */
-extern EcsConfig *ecs_function_config(const char *name);
+/* in functions.c (until it moves to imageops.c) */
 extern void ecs_modify_image_attribute(const EcsConfig *config,
 									   const char *region,
 									   const char *image_id, const char *name,
@@ -253,14 +252,6 @@ extern void ecs_modify_image_attribute(const EcsConfig *config,
 									   const char *family,
 									   const char *boot_mode,
 									   const char *status);
-extern void ecs_delete_image_call(const EcsConfig *config, const char *region,
-								  const char *image_id, bool force);
-extern void ecs_check_account_id(const char *id);
-extern void ecs_share_accounts(const EcsConfig *config, const char *region,
-							   const char *image_id, List *accounts, bool add);
-extern List *ecs_tags_list(Jsonb *tags, bool check);
-extern void ecs_change_tags(const EcsConfig *config, const char *region,
-							const char *image_id, List *set, List *remove);
 
 /* in option.c */
 extern EcsConfig *ecs_option_config_for_server(Oid serverid, Oid userid);
@@ -342,15 +333,61 @@ extern List *ecs_pushdown_evaluate(List *filters, List *exprstates,
 								   ExprContext *econtext, bool *no_rows);
 
 /* in scan.c */
-extern void ecs_scan_routine(FdwRoutine *routine);
+/* the scan and import callbacks */
+extern void ecsGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
+								 Oid foreigntableid);
+extern void ecsGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
+							   Oid foreigntableid);
+extern ForeignScan *ecsGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
+									  Oid foreigntableid,
+									  ForeignPath *best_path, List *tlist,
+									  List *scan_clauses, Plan *outer_plan);
+extern void ecsBeginForeignScan(ForeignScanState *node, int eflags);
+extern TupleTableSlot *ecsIterateForeignScan(ForeignScanState *node);
+extern void ecsReScanForeignScan(ForeignScanState *node);
+extern void ecsEndForeignScan(ForeignScanState *node);
+extern void ecsExplainForeignScan(ForeignScanState *node, ExplainState *es);
+extern List *ecsImportForeignSchema(ImportForeignSchemaStmt *stmt,
+									Oid serverOid);
+extern bool ecsIsForeignPathAsyncCapable(ForeignPath *path);
+extern void ecsForeignAsyncRequest(AsyncRequest *areq);
+extern void ecsForeignAsyncConfigureWait(AsyncRequest *areq);
+extern void ecsForeignAsyncNotify(AsyncRequest *areq);
 extern EcsResource ecs_scan_table_resource(Oid foreigntableid);
 extern char *ecs_scan_column_field(Oid relid, int attnum, const char *attname);
 extern bool ecs_scan_fetch_row(Relation rel, EcsConfig *config,
 							   const char *region, const char *image_id,
 							   const char *account, TupleTableSlot *slot);
 
-/* in modify.c */
-extern void ecs_modify_routine(FdwRoutine *routine);
+/* in modify.c: the modification callbacks */
+extern int	ecsIsForeignRelUpdatable(Relation rel);
+extern void ecsAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
+									   RangeTblEntry *target_rte,
+									   Relation target_relation);
+extern List *ecsPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
+								  Index resultRelation, int subplan_index);
+extern void ecsBeginForeignModify(ModifyTableState *mtstate,
+								  ResultRelInfo *rinfo, List *fdw_private,
+								  int subplan_index, int eflags);
+extern TupleTableSlot *ecsExecForeignInsert(EState *estate,
+											ResultRelInfo *rinfo,
+											TupleTableSlot *slot,
+											TupleTableSlot *planSlot);
+extern TupleTableSlot *ecsExecForeignUpdate(EState *estate,
+											ResultRelInfo *rinfo,
+											TupleTableSlot *slot,
+											TupleTableSlot *planSlot);
+extern TupleTableSlot *ecsExecForeignDelete(EState *estate,
+											ResultRelInfo *rinfo,
+											TupleTableSlot *slot,
+											TupleTableSlot *planSlot);
+extern void ecsEndForeignModify(EState *estate, ResultRelInfo *rinfo);
+extern void ecsBeginForeignInsert(ModifyTableState *mtstate,
+								  ResultRelInfo *rinfo);
+extern void ecsEndForeignInsert(EState *estate, ResultRelInfo *rinfo);
+extern void ecsExplainForeignModify(ModifyTableState *mtstate,
+									ResultRelInfo *rinfo, List *fdw_private,
+									int subplan_index, ExplainState *es);
 
 /* in cache.c */
 extern bool ecs_cache_lookup(const EcsConfig *config, const char *action,

@@ -44,7 +44,7 @@
 #include "utils/datum.h"
 #include "utils/rel.h"
 
-#include "ecs_image_fdw.h"
+#include "imageops.h"
 
 /* The row identity columns, by API field, and their junk names */
 static const char *const identity_fields[] = {"RegionId", "ImageId", "AliyunId"};
@@ -81,34 +81,6 @@ typedef struct EcsModifyState
 	MemoryContext cxt;			/* where done lives */
 } EcsModifyState;
 
-static int	ecsIsForeignRelUpdatable(Relation rel);
-static void ecsAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
-									   RangeTblEntry *target_rte,
-									   Relation target_relation);
-static List *ecsPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
-								  Index resultRelation, int subplan_index);
-static void ecsBeginForeignModify(ModifyTableState *mtstate,
-								  ResultRelInfo *rinfo, List *fdw_private,
-								  int subplan_index, int eflags);
-static TupleTableSlot *ecsExecForeignInsert(EState *estate,
-											ResultRelInfo *rinfo,
-											TupleTableSlot *slot,
-											TupleTableSlot *planSlot);
-static TupleTableSlot *ecsExecForeignUpdate(EState *estate,
-											ResultRelInfo *rinfo,
-											TupleTableSlot *slot,
-											TupleTableSlot *planSlot);
-static TupleTableSlot *ecsExecForeignDelete(EState *estate,
-											ResultRelInfo *rinfo,
-											TupleTableSlot *slot,
-											TupleTableSlot *planSlot);
-static void ecsEndForeignModify(EState *estate, ResultRelInfo *rinfo);
-static void ecsBeginForeignInsert(ModifyTableState *mtstate,
-								  ResultRelInfo *rinfo);
-static void ecsEndForeignInsert(EState *estate, ResultRelInfo *rinfo);
-static void ecsExplainForeignModify(ModifyTableState *mtstate,
-									ResultRelInfo *rinfo, List *fdw_private,
-									int subplan_index, ExplainState *es);
 
 static int	identity_count(EcsResource resource);
 static void refuse_column(Relation rel, int attnum);
@@ -124,31 +96,11 @@ static void update_tags(EcsModifyState *state, const char *region,
 						int attnum);
 
 /*
- * ecs_modify_routine
- *		Fill in the modification callbacks of the FdwRoutine.
- */
-void
-ecs_modify_routine(FdwRoutine *routine)
-{
-	routine->IsForeignRelUpdatable = ecsIsForeignRelUpdatable;
-	routine->AddForeignUpdateTargets = ecsAddForeignUpdateTargets;
-	routine->PlanForeignModify = ecsPlanForeignModify;
-	routine->BeginForeignModify = ecsBeginForeignModify;
-	routine->ExecForeignInsert = ecsExecForeignInsert;
-	routine->ExecForeignUpdate = ecsExecForeignUpdate;
-	routine->ExecForeignDelete = ecsExecForeignDelete;
-	routine->EndForeignModify = ecsEndForeignModify;
-	routine->BeginForeignInsert = ecsBeginForeignInsert;
-	routine->EndForeignInsert = ecsEndForeignInsert;
-	routine->ExplainForeignModify = ecsExplainForeignModify;
-}
-
-/*
  * ecsIsForeignRelUpdatable
  *		With the updatable option (the table's, else the server's): images
  *		take UPDATE and DELETE, share permissions INSERT and DELETE.
  */
-static int
+int
 ecsIsForeignRelUpdatable(Relation rel)
 {
 	if (!ecs_option_table_bool(RelationGetRelid(rel), "updatable", false))
@@ -210,7 +162,7 @@ identity_attnum(Relation rel, int which, bool required)
  *		and the whole row for RETURNING of a deleted share permission, which
  *		cannot be read again once it is gone.
  */
-static void
+void
 ecsAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 						   RangeTblEntry *target_rte, Relation target_relation)
 {
@@ -309,7 +261,7 @@ refuse_operation(Relation rel, CmdType operation)
  *		Check the statement: the table must take it, and an UPDATE may set
  *		only the columns the API can change.
  */
-static List *
+List *
 ecsPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
 					 Index resultRelation, int subplan_index)
 {
@@ -393,7 +345,7 @@ begin_state(EState *estate, ResultRelInfo *rinfo)
  * ecsBeginForeignModify
  *		INSERT, UPDATE or DELETE planned by PlanForeignModify.
  */
-static void
+void
 ecsBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 					  List *fdw_private, int subplan_index, int eflags)
 {
@@ -429,7 +381,7 @@ ecsBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
  *		INSERT that PlanForeignModify did not plan: COPY FROM, and rows that
  *		tuple routing sends to a partition that is one of our tables.
  */
-static void
+void
 ecsBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 {
 	ModifyTable *plan = (ModifyTable *) mtstate->ps.plan;
@@ -447,7 +399,7 @@ ecsBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
  * ecsEndForeignInsert
  *		Nothing to release, as for ecsEndForeignModify.
  */
-static void
+void
 ecsEndForeignInsert(EState *estate, ResultRelInfo *rinfo)
 {
 }
@@ -622,11 +574,12 @@ insert_row(EcsModifyState *state, TupleTableSlot *slot)
 							RelationGetRelationName(state->rel)),
 					 errhint("Sharing takes region_id, image_id and account_id; the API sets the other columns.")));
 	}
-	ecs_check_account_id(account);
+	ecs_imageops_check_account_id(account);
 	name = row_name(region, image_id, account);
 	if (already_done(state, name))
 		return NULL;
-	ecs_share_accounts(state->config, region, image_id, list_make1(account), true);
+	ecs_imageops_share(state->config, region, image_id, list_make1(account),
+					   true);
 	mark_done(state, name);
 	if (state->returning &&
 		!ecs_scan_fetch_row(state->rel, state->config, region, image_id,
@@ -732,7 +685,7 @@ delete_row(EcsModifyState *state, TupleTableSlot *slot,
 
 	if (account != NULL)
 	{
-		ecs_share_accounts(state->config, region, image_id,
+		ecs_imageops_share(state->config, region, image_id,
 						   list_make1(account), false);
 		mark_done(state, name);
 		/* the row as the scan read it: it is gone from the API now */
@@ -750,7 +703,7 @@ delete_row(EcsModifyState *state, TupleTableSlot *slot,
 		!ecs_scan_fetch_row(state->rel, state->config, region, image_id, NULL,
 							slot))
 		return NULL;
-	ecs_delete_image_call(state->config, region, image_id, false);
+	ecs_imageops_delete(state->config, region, image_id, false);
 	mark_done(state, name);
 	return slot;
 }
@@ -799,7 +752,7 @@ exec_row(ResultRelInfo *rinfo, CmdType operation, TupleTableSlot *slot,
  * ecsExecForeignInsert
  *		INSERT into image_share_permissions: share the image.
  */
-static TupleTableSlot *
+TupleTableSlot *
 ecsExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 					 TupleTableSlot *slot, TupleTableSlot *planSlot)
 {
@@ -833,7 +786,7 @@ update_tags(EcsModifyState *state, const char *region, const char *image_id,
 				(errcode(ERRCODE_NOT_NULL_VIOLATION),
 				 errmsg("column \"%s\" must not be null", column),
 				 errhint("Set it to '{}' to remove every tag.")));
-	want = ecs_tags_list(DatumGetJsonbP(value), true);
+	want = ecs_imageops_tags_list(DatumGetJsonbP(value), true);
 	if (!ecs_scan_fetch_row(state->rel, state->config, region, image_id, NULL,
 							now))
 		ereport(ERROR,
@@ -842,7 +795,7 @@ update_tags(EcsModifyState *state, const char *region, const char *image_id,
 						region)));
 	value = slot_getattr(now, attnum, &isnull);
 	if (!isnull)
-		have = ecs_tags_list(DatumGetJsonbP(value), false);
+		have = ecs_imageops_tags_list(DatumGetJsonbP(value), false);
 	ExecDropSingleTupleTableSlot(now);
 
 	for (lc = list_head(have); lc != NULL; lc = lnext(have, lnext(have, lc)))
@@ -869,14 +822,14 @@ update_tags(EcsModifyState *state, const char *region, const char *image_id,
 		if (h == NULL || strcmp(lfirst(lnext(have, h)), lfirst(lnext(want, lc))) != 0)
 			set = list_concat(set, list_make2(lfirst(lc), lfirst(lnext(want, lc))));
 	}
-	ecs_change_tags(state->config, region, image_id, set, remove);
+	ecs_imageops_change_tags(state->config, region, image_id, set, remove);
 }
 
 /*
  * ecsExecForeignUpdate
  *		UPDATE of images: ModifyImageAttribute with the changed columns.
  */
-static TupleTableSlot *
+TupleTableSlot *
 ecsExecForeignUpdate(EState *estate, ResultRelInfo *rinfo,
 					 TupleTableSlot *slot, TupleTableSlot *planSlot)
 {
@@ -887,7 +840,7 @@ ecsExecForeignUpdate(EState *estate, ResultRelInfo *rinfo,
  * ecsExecForeignDelete
  *		DELETE of images (DeleteImage) or of share permissions (unshare).
  */
-static TupleTableSlot *
+TupleTableSlot *
 ecsExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
 					 TupleTableSlot *slot, TupleTableSlot *planSlot)
 {
@@ -898,7 +851,7 @@ ecsExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
  * ecsEndForeignModify
  *		Nothing to release: every call was complete when it returned.
  */
-static void
+void
 ecsEndForeignModify(EState *estate, ResultRelInfo *rinfo)
 {
 }
@@ -907,7 +860,7 @@ ecsEndForeignModify(EState *estate, ResultRelInfo *rinfo)
  * ecsExplainForeignModify
  *		The API action each row becomes.
  */
-static void
+void
 ecsExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 						List *fdw_private, int subplan_index,
 						ExplainState *es)

@@ -126,25 +126,6 @@ typedef struct EcsScanState
 	int			errcolumn;		/* for the error context callback */
 } EcsScanState;
 
-static void ecsGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
-								 Oid foreigntableid);
-static void ecsGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
-							   Oid foreigntableid);
-static ForeignScan *ecsGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
-									  Oid foreigntableid,
-									  ForeignPath *best_path, List *tlist,
-									  List *scan_clauses, Plan *outer_plan);
-static void ecsBeginForeignScan(ForeignScanState *node, int eflags);
-static TupleTableSlot *ecsIterateForeignScan(ForeignScanState *node);
-static void ecsReScanForeignScan(ForeignScanState *node);
-static void ecsEndForeignScan(ForeignScanState *node);
-static void ecsExplainForeignScan(ForeignScanState *node, ExplainState *es);
-static List *ecsImportForeignSchema(ImportForeignSchemaStmt *stmt,
-									Oid serverOid);
-static bool ecsIsForeignPathAsyncCapable(ForeignPath *path);
-static void ecsForeignAsyncRequest(AsyncRequest *areq);
-static void ecsForeignAsyncConfigureWait(AsyncRequest *areq);
-static void ecsForeignAsyncNotify(AsyncRequest *areq);
 static void produce_row(AsyncRequest *areq);
 
 static int	regions_option_count(Oid foreigntableid);
@@ -164,28 +145,6 @@ static void store_row(EcsScanState *state, char **row, TupleTableSlot *slot);
 static bool row_in_scope(EcsScanState *state, char **row);
 static bool account_matches(EcsScanState *state);
 static void accumulate_stats(EcsScanState *state);
-
-/*
- * ecs_scan_routine
- *		Fill in the scan and import callbacks of the FdwRoutine.
- */
-void
-ecs_scan_routine(FdwRoutine *routine)
-{
-	routine->GetForeignRelSize = ecsGetForeignRelSize;
-	routine->GetForeignPaths = ecsGetForeignPaths;
-	routine->GetForeignPlan = ecsGetForeignPlan;
-	routine->BeginForeignScan = ecsBeginForeignScan;
-	routine->IterateForeignScan = ecsIterateForeignScan;
-	routine->ReScanForeignScan = ecsReScanForeignScan;
-	routine->EndForeignScan = ecsEndForeignScan;
-	routine->ExplainForeignScan = ecsExplainForeignScan;
-	routine->ImportForeignSchema = ecsImportForeignSchema;
-	routine->IsForeignPathAsyncCapable = ecsIsForeignPathAsyncCapable;
-	routine->ForeignAsyncRequest = ecsForeignAsyncRequest;
-	routine->ForeignAsyncConfigureWait = ecsForeignAsyncConfigureWait;
-	routine->ForeignAsyncNotify = ecsForeignAsyncNotify;
-}
 
 /*
  * ecs_scan_table_resource
@@ -218,7 +177,7 @@ ecs_scan_column_field(Oid relid, int attnum, const char *attname)
  *		the rows.  Asking the API would cost requests, so the estimate is a
  *		fixed guess per resource, narrowed by the usual selectivities.
  */
-static void
+void
 ecsGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 					 Oid foreigntableid)
 {
@@ -377,7 +336,7 @@ estimate_requests(RelOptInfo *baserel, List *clauses, bool first_scan)
  *		outer relations whose values can become API filters, so that the
  *		inner side is fetched per outer row instead of whole.
  */
-static void
+void
 ecsGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
 				   Oid foreigntableid)
 {
@@ -474,7 +433,7 @@ ecsGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
  *		query needs, so only those are decoded, and how many rows it likely
  *		wants, so a LIMIT saves requests.
  */
-static ForeignScan *
+ForeignScan *
 ecsGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 				  ForeignPath *best_path, List *tlist, List *scan_clauses,
 				  Plan *outer_plan)
@@ -644,7 +603,7 @@ has_exec_param(Node *node, void *context)
  *		possible, the requests; none is sent before the first row is asked
  *		for.
  */
-static void
+void
 ecsBeginForeignScan(ForeignScanState *node, int eflags)
 {
 	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
@@ -1114,7 +1073,7 @@ account_matches(EcsScanState *state)
  * ecsIterateForeignScan
  *		The next row, from the current page or the next one to arrive.
  */
-static TupleTableSlot *
+TupleTableSlot *
 ecsIterateForeignScan(ForeignScanState *node)
 {
 	EcsScanState *state = (EcsScanState *) node->fdw_state;
@@ -1362,7 +1321,7 @@ accumulate_stats(EcsScanState *state)
  * ecsReScanForeignScan
  *		Start over; with executor parameters, the filters change too.
  */
-static void
+void
 ecsReScanForeignScan(ForeignScanState *node)
 {
 	EcsScanState *state = (EcsScanState *) node->fdw_state;
@@ -1381,7 +1340,7 @@ ecsReScanForeignScan(ForeignScanState *node)
  * ecsEndForeignScan
  *		Release the listing; requests still in flight are aborted.
  */
-static void
+void
 ecsEndForeignScan(ForeignScanState *node)
 {
 	EcsScanState *state = (EcsScanState *) node->fdw_state;
@@ -1397,7 +1356,7 @@ ecsEndForeignScan(ForeignScanState *node)
  *		Show the action, the regions, the API filters and the limit; with
  *		ANALYZE, the requests, pages and retries it took.
  */
-static void
+void
 ecsExplainForeignScan(ForeignScanState *node, ExplainState *es)
 {
 	EcsScanState *state = (EcsScanState *) node->fdw_state;
@@ -1480,7 +1439,7 @@ ecsExplainForeignScan(ForeignScanState *node, ExplainState *es)
  *		async_capable option), so that the listings of several foreign
  *		tables, one per account, run at the same time.
  */
-static bool
+bool
 ecsIsForeignPathAsyncCapable(ForeignPath *path)
 {
 	EcsPlanState *plan = (EcsPlanState *) path->path.parent->fdw_private;
@@ -1493,7 +1452,7 @@ ecsIsForeignPathAsyncCapable(ForeignPath *path)
  *		The Append asks for a row: the first call starts the listing, which
  *		then runs without blocking.
  */
-static void
+void
 ecsForeignAsyncRequest(AsyncRequest *areq)
 {
 	EcsScanState *state = (EcsScanState *) ((ForeignScanState *) areq->requestee)->fdw_state;
@@ -1507,7 +1466,7 @@ ecsForeignAsyncRequest(AsyncRequest *areq)
  *		Wait on the listing's one descriptor: it covers every connection of
  *		the listing and its retry timer.
  */
-static void
+void
 ecsForeignAsyncConfigureWait(AsyncRequest *areq)
 {
 	EcsScanState *state = (EcsScanState *) ((ForeignScanState *) areq->requestee)->fdw_state;
@@ -1522,7 +1481,7 @@ ecsForeignAsyncConfigureWait(AsyncRequest *areq)
  * ecsForeignAsyncNotify
  *		The listing's descriptor is ready: take what arrived.
  */
-static void
+void
 ecsForeignAsyncNotify(AsyncRequest *areq)
 {
 	produce_row(areq);
@@ -1573,7 +1532,7 @@ import_columns(EcsResource resource)
  *		IMPORT FOREIGN SCHEMA ecs: one foreign table per resource.  The
  *		core applies LIMIT TO and EXCEPT to what this returns.
  */
-static List *
+List *
 ecsImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 {
 	ForeignServer *server = GetForeignServer(serverOid);

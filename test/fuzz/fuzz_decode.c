@@ -50,7 +50,7 @@
 #define JSON_C_DEPTH 32
 
 static const char *const fixed_paths[] = {
-	/* what functions.c asks for */
+	/* what imageops.c asks for */
 	"ImageId",
 	"TaskId",
 	"Execution.ExecutionId",

@@ -8,7 +8,7 @@
  * terminating NUL, so a read one byte past the body is reported.  Each
  * body is decoded with every field spec the extension uses (the scan of
  * each resource with a column of every kind, fanout.c's region and image
- * id listings, count(*) with no field, and the two of functions.c), and
+ * id listings, count(*) with no field, and the two of imageops.c), and
  * each outcome is compared with a model built from the reference parser in
  * fuzz_json.c:
  *
@@ -104,7 +104,7 @@ static const EcsField task_fields[] = {
 static const EcsField region_id_field = {"RegionId", ECS_FIELD_SCALAR};
 static const EcsField image_id_field = {"ImageId", ECS_FIELD_SCALAR};
 
-/* functions.c */
+/* imageops.c */
 static const EcsField wait_image_fields[] = {
 	{"Status", ECS_FIELD_SCALAR}, {"Progress", ECS_FIELD_SCALAR}
 };
@@ -125,7 +125,7 @@ static const PageSpec specs[] = {
 	/* fanout.c */
 	{"Images", "Image", "ImageId", &image_id_field, 1, false},
 	{"Regions", "Region", "RegionId", &region_id_field, 1, false},
-	/* functions.c */
+	/* imageops.c */
 	{"Images", "Image", "ImageId", wait_image_fields,
 	lengthof(wait_image_fields), false},
 	{"Executions", "Execution", "ExecutionId", execution_fields,
