@@ -244,15 +244,6 @@ typedef struct EcsFanout EcsFanout;
 /* in ecs_image_fdw.c */
 extern bool ecs_pushdown_enabled;
 
-/* in functions.c (until it moves to imageops.c) */
-extern void ecs_modify_image_attribute(const EcsConfig *config,
-									   const char *region,
-									   const char *image_id, const char *name,
-									   const char *description,
-									   const char *family,
-									   const char *boot_mode,
-									   const char *status);
-
 /* in option.c */
 extern EcsConfig *ecs_option_config_for_server(Oid serverid, Oid userid);
 extern EcsConfig *ecs_option_config_for_table(Oid foreigntableid, Oid userid);

@@ -87,9 +87,6 @@ static void add_disks(EcsParams *params, Jsonb *disks);
 static char *client_token(FunctionCallInfo fcinfo, int n);
 static void share(FunctionCallInfo fcinfo, bool add);
 static char *update_parameters(FunctionCallInfo fcinfo);
-static void check_changes(const char *image_id, const char *name,
-						  const char *description, const char *family,
-						  const char *boot_mode, const char *status);
 
 /*
  * server_config
@@ -759,58 +756,6 @@ ecs_export_image(PG_FUNCTION_ARGS)
 														 bool_arg(fcinfo, ExportArgWait))));
 }
 
-/*
- * check_changes
- *		A modification must change something.
- */
-static void
-check_changes(const char *image_id, const char *name, const char *description,
-			  const char *family, const char *boot_mode, const char *status)
-{
-	if (!name && !description && !family && !boot_mode && !status)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("nothing to change in image \"%s\"", image_id),
-				 errhint("Give at least one of %s.",
-						 ecs_catalog_describe_words(ecs_image_changeable,
-													ECS_CHANGE_TAGS, false,
-													"or"))));
-}
-
-/*
- * ecs_modify_image_attribute
- *		ModifyImageAttribute with the given fields (NULL leaves a field as
- *		it is); also used by UPDATE on the images table.
- */
-void
-ecs_modify_image_attribute(const EcsConfig *config, const char *region,
-						   const char *image_id, const char *name,
-						   const char *description, const char *family,
-						   const char *boot_mode, const char *status)
-{
-	EcsParams	params = {0};
-	EcsApiError err;
-
-	check_changes(image_id, name, description, family, boot_mode, status);
-	ecs_params_add(&params, "RegionId", region);
-	ecs_params_add(&params, "ImageId", image_id);
-	add_param(&params, "ImageName", name);
-	add_param(&params, "Description", description);
-	add_param(&params, "ImageFamily", family);
-	add_param(&params, "BootMode", boot_mode);
-	add_param(&params, "Status", status);
-	if (ecs_api_call(config, false, region, "ModifyImageAttribute", &params,
-					 &err, NULL) == NULL)
-	{
-		ecs_cache_invalidate(config->serverid, region);
-		ereport(ERROR,
-				(errcode(ecs_api_errcode(&err)),
-				 errmsg("could not modify image \"%s\"", image_id),
-				 ecs_api_errdetail(&err), ecs_api_errhint(&err)));
-	}
-	ecs_cache_invalidate(config->serverid, region);
-}
-
 /* ecs_modify_image's arguments */
 enum
 {
@@ -822,25 +767,26 @@ enum
 
 /*
  * ecs_modify_image
- *		SQL wrapper of ecs_modify_image_attribute.
+ *		ModifyImageAttribute: the name, description, family, boot mode or
+ *		status of an image.
  */
 Datum
 ecs_modify_image(PG_FUNCTION_ARGS)
 {
 	char	   *region = region_arg(fcinfo, ModifyArgRegion, "region_id");
 	char	   *image_id = required_text(fcinfo, ModifyArgImageId, "image_id");
-	char	   *name = arg_text(fcinfo, ModifyArgImageName);
-	char	   *description = arg_text(fcinfo, ModifyArgDescription);
-	char	   *family = arg_text(fcinfo, ModifyArgFamily);
-	char	   *boot_mode = choice_arg(fcinfo, ModifyArgBootMode, "boot_mode",
-									   boot_modes);
-	char	   *status = choice_arg(fcinfo, ModifyArgStatus, "status",
-									modify_statuses);
+	char	   *values[ECS_CHANGE_TAGS];
 
-	check_changes(image_id, name, description, family, boot_mode, status);
-	ecs_modify_image_attribute(server_config(fcinfo, ModifyArgServer),
-							   region, image_id, name, description, family,
-							   boot_mode, status);
+	values[ECS_CHANGE_NAME] = arg_text(fcinfo, ModifyArgImageName);
+	values[ECS_CHANGE_DESCRIPTION] = arg_text(fcinfo, ModifyArgDescription);
+	values[ECS_CHANGE_FAMILY] = arg_text(fcinfo, ModifyArgFamily);
+	values[ECS_CHANGE_BOOT_MODE] = choice_arg(fcinfo, ModifyArgBootMode,
+											  "boot_mode", boot_modes);
+	values[ECS_CHANGE_STATUS] = choice_arg(fcinfo, ModifyArgStatus, "status",
+										   modify_statuses);
+	ecs_imageops_check_changes(image_id, values);
+	ecs_imageops_modify(server_config(fcinfo, ModifyArgServer), region,
+						image_id, values);
 	PG_RETURN_VOID();
 }
 

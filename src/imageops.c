@@ -241,6 +241,72 @@ ecs_imageops_start_update(const EcsConfig *config, const char *region,
 }
 
 /*
+ * ecs_imageops_any_change
+ *		Whether values, the new name, description, family, boot mode and
+ *		status of an image (by EcsImageChange; NULL leaves one as it is),
+ *		change anything.
+ */
+bool
+ecs_imageops_any_change(char *const *values)
+{
+	int			i;
+
+	for (i = 0; i < ECS_CHANGE_TAGS; i++)
+	{
+		if (values[i] != NULL)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * ecs_imageops_check_changes
+ *		A modification must change something.
+ */
+void
+ecs_imageops_check_changes(const char *image_id, char *const *values)
+{
+	if (!ecs_imageops_any_change(values))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("nothing to change in image \"%s\"", image_id),
+				 errhint("Give at least one of %s.",
+						 ecs_catalog_describe_words(ecs_image_changeable,
+													ECS_CHANGE_TAGS, false,
+													"or"))));
+}
+
+/*
+ * ecs_imageops_modify
+ *		ModifyImageAttribute with values (see ecs_imageops_any_change), each
+ *		sent as the API field its column reads; used by ecs_modify_image and
+ *		by UPDATE on the images table.
+ */
+void
+ecs_imageops_modify(const EcsConfig *config, const char *region,
+					const char *image_id, char *const *values)
+{
+	EcsParams	params = {0};
+	EcsApiError err;
+	int			i;
+
+	ecs_imageops_check_changes(image_id, values);
+	ecs_params_add(&params, "RegionId", region);
+	ecs_params_add(&params, "ImageId", image_id);
+	for (i = 0; i < ECS_CHANGE_TAGS; i++)
+	{
+		if (values[i] != NULL)
+			ecs_params_add(&params,
+						   ecs_catalog_default_field(ECS_RESOURCE_IMAGES,
+													 ecs_image_changeable[i]),
+						   values[i]);
+	}
+	if (change_call(config, region, "ModifyImageAttribute", &params, &err,
+					NULL) == NULL)
+		API_ERROR(&err, "could not modify image \"%s\"", image_id);
+}
+
+/*
  * ecs_imageops_delete
  *		DeleteImage, used by ecs_delete_image and by DELETE on the images
  *		table.  An image that is gone when a retry arrives was deleted by the

@@ -35,7 +35,12 @@ extern char *ecs_imageops_start_update(const EcsConfig *config,
 									   const char *source_image_id,
 									   const EcsParams *params);
 
-/* changing and deleting images */
+/* changing and deleting images (values: by EcsImageChange, up to tags) */
+extern bool ecs_imageops_any_change(char *const *values);
+extern void ecs_imageops_check_changes(const char *image_id,
+									   char *const *values);
+extern void ecs_imageops_modify(const EcsConfig *config, const char *region,
+								const char *image_id, char *const *values);
 extern void ecs_imageops_delete(const EcsConfig *config, const char *region,
 								const char *image_id, bool force);
 extern char *ecs_imageops_export(const EcsConfig *config, const char *region,

@@ -650,10 +650,8 @@ update_row(EcsModifyState *state, TupleTableSlot *slot,
 				values[i] = slot_text(slot, attnum, NameStr(att->attname));
 		}
 	}
-	if (values[0] || values[1] || values[2] || values[3] || values[4] ||
-		tags_attnum == 0)
-		ecs_modify_image_attribute(state->config, region, image_id, values[0],
-								   values[1], values[2], values[3], values[4]);
+	if (ecs_imageops_any_change(values) || tags_attnum == 0)
+		ecs_imageops_modify(state->config, region, image_id, values);
 	if (tags_attnum > 0)
 		update_tags(state, region, image_id, slot, tags_attnum);
 	mark_done(state, name);
