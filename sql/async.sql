@@ -11,6 +11,7 @@
 \getenv owner_secret EMU_OWNER_SECRET
 \getenv peer_secret EMU_PEER_SECRET
 \! python3 test/emulator/emuctl.py reset
+\i test/emulator/faults.psql
 
 -- one server per account; max_concurrency 1, so that requests in flight
 -- at once can only come from different children
@@ -154,17 +155,12 @@ SELECT count(*) FROM (SELECT * FROM all_images LIMIT 7) l;
 
 -- a child that fails for good fails the statement, naming its server and
 -- region, even when the other child is complete
-\! python3 test/emulator/emuctl.py fault '{"kind": "error", "status": 403, "code": "Forbidden.RAM", "message": "User not authorized to operate on the specified resource.", "account": "2345678901234567", "region": "cn-shanghai"}' >/dev/null
-SELECT state, message, detail FROM show_error('SELECT count(*) FROM all_images');
-\! python3 test/emulator/emuctl.py faults-clear
+\set fault '{"kind": "error", "status": 403, "code": "Forbidden.RAM", "message": "User not authorized to operate on the specified resource.", "account": "2345678901234567", "region": "cn-shanghai"}' \\ :arm SELECT state, message, detail FROM show_error('SELECT count(*) FROM all_images'); :disarm
 -- retried failures still give the exact union
-\! python3 test/emulator/emuctl.py fault '{"kind": "error", "status": 503, "code": "ServiceUnavailable", "message": "The request has failed due to a temporary failure of the server.", "account": "2345678901234567", "count": 3}' >/dev/null
-SELECT result FROM exact_union();
-\! python3 test/emulator/emuctl.py faults-clear
+\set fault '{"kind": "error", "status": 503, "code": "ServiceUnavailable", "message": "The request has failed due to a temporary failure of the server.", "account": "2345678901234567", "count": 3}' \\ :arm SELECT result FROM exact_union(); :disarm
 
 -- cancel: a stalled child ends with the statement timeout, promptly, and
 -- the next statement works
-\! python3 test/emulator/emuctl.py fault '{"kind": "stall", "ms": 60000, "action": "DescribeImages", "account": "2345678901234567"}' >/dev/null
 CREATE FUNCTION cancelled_view(OUT state text, OUT within_3s boolean)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -178,10 +174,7 @@ EXCEPTION WHEN query_canceled THEN
   within_3s := clock_timestamp() - t0 < interval '3 seconds';
 END
 $$;
-SET statement_timeout = '1s';
-SELECT * FROM cancelled_view();
-RESET statement_timeout;
-\! python3 test/emulator/emuctl.py faults-clear
+\set fault '{"kind": "stall", "ms": 60000, "action": "DescribeImages", "account": "2345678901234567"}' \\ :arm SET statement_timeout = '1s'; SELECT * FROM cancelled_view(); RESET statement_timeout; :disarm
 SELECT result FROM exact_union();
 
 DROP VIEW all_images, want;

@@ -10,6 +10,7 @@
 \getenv owner_secret EMU_OWNER_SECRET
 \getenv sts_secret EMU_STS_SECRET
 \! python3 test/emulator/emuctl.py faults-clear
+\i test/emulator/faults.psql
 
 CREATE SERVER bad FOREIGN DATA WRAPPER ecs_image_fdw
   OPTIONS (connect_to :'emu_connect', ca_file :'emu_ca', regions 'cn-hangzhou',
@@ -87,31 +88,17 @@ SELECT (SELECT count(*) FROM bad_images) =
 -- a region that keeps failing fails the whole query, naming the region
 ALTER SERVER bad OPTIONS (SET max_retries '1');
 ALTER FOREIGN TABLE bad_images OPTIONS (ADD regions 'cn-hangzhou,cn-beijing');
-\! python3 test/emulator/emuctl.py fault '{"kind": "error", "status": 503, "action": "DescribeImages", "region": "cn-beijing"}' >/dev/null
-SELECT * FROM show_error('SELECT count(*) FROM bad_images');
-\! python3 test/emulator/emuctl.py faults-clear
-\! python3 test/emulator/emuctl.py fault '{"kind": "throttle", "action": "DescribeImages", "region": "cn-beijing"}' >/dev/null
-SELECT * FROM show_error('SELECT count(*) FROM bad_images');
-\! python3 test/emulator/emuctl.py faults-clear
-\! python3 test/emulator/emuctl.py fault '{"kind": "malformed", "action": "DescribeImages", "region": "cn-beijing"}' >/dev/null
-SELECT * FROM show_error('SELECT count(*) FROM bad_images');
-\! python3 test/emulator/emuctl.py faults-clear
-\! python3 test/emulator/emuctl.py fault '{"kind": "truncated", "action": "DescribeImages", "region": "cn-beijing"}' >/dev/null
-SELECT * FROM show_error('SELECT count(*) FROM bad_images');
-\! python3 test/emulator/emuctl.py faults-clear
+\set fault '{"kind": "error", "status": 503, "action": "DescribeImages", "region": "cn-beijing"}' \\ :arm SELECT * FROM show_error('SELECT count(*) FROM bad_images'); :disarm
+\set fault '{"kind": "throttle", "action": "DescribeImages", "region": "cn-beijing"}' \\ :arm SELECT * FROM show_error('SELECT count(*) FROM bad_images'); :disarm
+\set fault '{"kind": "malformed", "action": "DescribeImages", "region": "cn-beijing"}' \\ :arm SELECT * FROM show_error('SELECT count(*) FROM bad_images'); :disarm
+\set fault '{"kind": "truncated", "action": "DescribeImages", "region": "cn-beijing"}' \\ :arm SELECT * FROM show_error('SELECT count(*) FROM bad_images'); :disarm
 
 -- a stalled answer gives way to statement_timeout, and the backend is fine
-\! python3 test/emulator/emuctl.py fault '{"kind": "stall", "action": "DescribeImages", "ms": 60000}' >/dev/null
-SET statement_timeout = '1s';
-SELECT count(*) FROM bad_images;
-RESET statement_timeout;
-\! python3 test/emulator/emuctl.py faults-clear
+\set fault '{"kind": "stall", "action": "DescribeImages", "ms": 60000}' \\ :arm SET statement_timeout = '1s'; SELECT count(*) FROM bad_images; RESET statement_timeout; :disarm
 SELECT count(*) > 0 AS works_again FROM bad_images;
 
 -- a request timeout is a transport failure, retried, then an error
 ALTER SERVER bad OPTIONS (ADD request_timeout_ms '300', SET max_retries '1');
-\! python3 test/emulator/emuctl.py fault '{"kind": "stall", "action": "DescribeImages", "region": "cn-beijing", "ms": 2000}' >/dev/null
-SELECT * FROM show_error('SELECT count(*) FROM bad_images');
-\! python3 test/emulator/emuctl.py faults-clear
+\set fault '{"kind": "stall", "action": "DescribeImages", "region": "cn-beijing", "ms": 2000}' \\ :arm SELECT * FROM show_error('SELECT count(*) FROM bad_images'); :disarm
 
 DROP SERVER bad CASCADE;

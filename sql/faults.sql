@@ -9,6 +9,7 @@
 \getenv emu_ca EMU_CA
 \getenv owner_secret EMU_OWNER_SECRET
 \! python3 test/emulator/emuctl.py reset
+\i test/emulator/faults.psql
 
 -- small pages, so that every region takes several requests
 CREATE SERVER flaky FOREIGN DATA WRAPPER ecs_image_fdw
@@ -109,9 +110,7 @@ SELECT ecs_wait_image('cn-hangzhou', :'available_image', server => 'flaky');
 -- a region that fails more often than max_retries allows: an ERROR, never
 -- fewer rows
 ALTER SERVER flaky OPTIONS (SET max_retries '2');
-\! python3 test/emulator/emuctl.py fault '{"kind": "error", "status": 503, "action": "DescribeImages", "region": "cn-shenzhen"}' >/dev/null
-SELECT state, message FROM show_error('SELECT count(*) FROM images');
-\! python3 test/emulator/emuctl.py faults-clear
+\set fault '{"kind": "error", "status": 503, "action": "DescribeImages", "region": "cn-shenzhen"}' \\ :arm SELECT state, message FROM show_error('SELECT count(*) FROM images'); :disarm
 SELECT exact() AS fine_again;
 
 DROP FUNCTION exact();
