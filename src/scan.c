@@ -112,6 +112,9 @@ typedef struct EcsScanState
 	char	   *account_id;		/* of the credentials, once asked */
 	char	   *explain_filters;
 	MemoryContext cxt;			/* the listing's parent */
+	MemoryContext plan_cxt;		/* the filters' values and the requests of
+								 * one execution: reset when a rescan
+								 * changes them */
 	MemoryContext row_cxt;		/* reset for each row */
 	EcsFanout  *fanout;			/* NULL until the first row is asked for */
 	bool		async;			/* run by an Append's async requests */
@@ -644,6 +647,9 @@ ecsBeginForeignScan(ForeignScanState *node, int eflags)
 	state->cxt = AllocSetContextCreate(estate->es_query_cxt,
 									   "ecs_image_fdw scan",
 									   ALLOCSET_DEFAULT_SIZES);
+	state->plan_cxt = AllocSetContextCreate(state->cxt,
+											"ecs_image_fdw plan",
+											ALLOCSET_DEFAULT_SIZES);
 	state->row_cxt = AllocSetContextCreate(estate->es_query_cxt,
 										   "ecs_image_fdw row",
 										   ALLOCSET_SMALL_SIZES);
@@ -721,7 +727,7 @@ build_requests(EcsScanState *state, ExprContext *econtext)
 {
 	EcsConfig  *config = state->config;
 	EcsResource resource = config->resource;
-	MemoryContext old = MemoryContextSwitchTo(state->cxt);
+	MemoryContext old = MemoryContextSwitchTo(state->plan_cxt);
 	List	   *filters;
 	List	   *regions = NIL;
 	bool		have_regions = false;
@@ -1319,7 +1325,9 @@ accumulate_stats(EcsScanState *state)
 
 /*
  * ecsReScanForeignScan
- *		Start over; with executor parameters, the filters change too.
+ *		Start over; with executor parameters, the filters change too, and
+ *		the requests of the last execution are let go (the next row asked
+ *		for builds them again).
  */
 void
 ecsReScanForeignScan(ForeignScanState *node)
@@ -1333,7 +1341,10 @@ ecsReScanForeignScan(ForeignScanState *node)
 	state->page = NULL;
 	state->row = 0;
 	if (state->deferred)
+	{
 		state->built = false;
+		MemoryContextReset(state->plan_cxt);
+	}
 }
 
 /*

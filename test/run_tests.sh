@@ -31,15 +31,16 @@ record() {
 }
 
 # tap_count FILE: sets PASS and FAIL from the TAP results in FILE (top level
-# only: "ok N ..." and "not ok N ..."); tests that a "1..N" plan announces
-# but that never reported count as failed
+# only: "ok N ..." and "not ok N ..."); tests that the "1..N" plans announce
+# (one per program that wrote to FILE, added up) but that never reported
+# count as failed
 tap_count() {
 	local plan
 	PASS=$(grep -cE '^ok [0-9]+' "$1")
 	FAIL=$(grep -cE '^not ok [0-9]+' "$1")
-	plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\).*/\1/p' "$1" | tail -1)
-	[ -n "$plan" ] && [ "$plan" -gt $((PASS + FAIL)) ] &&
-		FAIL=$((plan - PASS))
+	plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\).*/\1/p' "$1" |
+		awk '{ n += $1 } END { print n + 0 }')
+	[ "$plan" -gt $((PASS + FAIL)) ] && FAIL=$((plan - PASS))
 	return 0
 }
 

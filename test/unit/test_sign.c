@@ -29,6 +29,7 @@
 #include "lib/stringinfo.h"
 
 #include "sign.h"
+#include "tap.h"
 
 #define lengthof_params(a) ((int) lengthof(a))
 
@@ -64,9 +65,6 @@
 #define UNRESERVED \
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~"
 
-static int	tests_run = 0;
-static int	tests_failed = 0;
-
 /* see __wrap_pg_strong_random */
 static bool fail_strong_random = false;
 static int	strong_random_calls = 0;
@@ -97,13 +95,6 @@ extern unsigned char *__real_SHA256(const unsigned char *data, size_t len,
 									unsigned char *md);
 extern unsigned char *__wrap_SHA256(const unsigned char *data, size_t len,
 									unsigned char *md);
-
-/* TAP helpers */
-static bool check(bool cond, const char *desc);
-static bool check_str(const char *desc, const char *expected,
-					  const char *got);
-static void diag_escaped_line(char mark, const char *line, size_t len);
-static void diag_diff(const char *expected, const char *got);
 
 /* Test groups */
 static void test_percent_encoding(void);
@@ -161,106 +152,6 @@ __wrap_SHA256(const unsigned char *data, size_t len, unsigned char *md)
 	if (fail_openssl)
 		return NULL;
 	return __real_SHA256(data, len, md);
-}
-
-/*
- * check
- *		Emit one TAP result line for cond; return cond.
- */
-static bool
-check(bool cond, const char *desc)
-{
-	tests_run++;
-	if (!cond)
-		tests_failed++;
-	printf("%sok %d - %s\n", cond ? "" : "not ", tests_run, desc);
-	return cond;
-}
-
-/*
- * check_str
- *		Emit a TAP result for got == expected (byte for byte; a NULL got
- *		never matches), with a diff-style diagnostic on failure.
- */
-static bool
-check_str(const char *desc, const char *expected, const char *got)
-{
-	bool		same = (got != NULL && strcmp(expected, got) == 0);
-
-	check(same, desc);
-	if (!same)
-		diag_diff(expected, got);
-	return same;
-}
-
-/*
- * diag_escaped_line
- *		Print one diagnostic line "#   <mark><line>", showing control
- *		characters and bytes >= 0x7f as \xNN and tabs as \t.
- */
-static void
-diag_escaped_line(char mark, const char *line, size_t len)
-{
-	size_t		i;
-
-	printf("#   %c", mark);
-	for (i = 0; i < len; i++)
-	{
-		unsigned char c = (unsigned char) line[i];
-
-		if (c == '\t')
-			fputs("\\t", stdout);
-		else if (c < 0x20 || c >= 0x7f)
-			printf("\\x%02X", c);
-		else
-			putchar(c);
-	}
-	putchar('\n');
-}
-
-/*
- * diag_diff
- *		Print expected and got as a line-by-line diff ('-' expected, '+' got,
- *		' ' same), preceded by the lengths and the first differing byte.
- */
-static void
-diag_diff(const char *expected, const char *got)
-{
-	const char *e = expected;
-	const char *g = got;
-	size_t		first = 0;
-
-	if (got == NULL)
-	{
-		printf("#   got NULL, expected \"%s\"\n", expected);
-		return;
-	}
-	while (expected[first] != '\0' && expected[first] == got[first])
-		first++;
-	printf("#   expected %zu bytes, got %zu bytes; "
-		   "first difference at byte %zu\n",
-		   strlen(expected), strlen(got), first);
-	printf("#   --- expected\n#   +++ got\n");
-
-	while (*e != '\0' || *g != '\0')
-	{
-		size_t		elen = strcspn(e, "\n");
-		size_t		glen = strcspn(g, "\n");
-		bool		ehas = (*e != '\0');
-		bool		ghas = (*g != '\0');
-
-		if (ehas && ghas && elen == glen && memcmp(e, g, elen) == 0)
-			diag_escaped_line(' ', e, elen);
-		else
-		{
-			if (ehas)
-				diag_escaped_line('-', e, elen);
-			if (ghas)
-				diag_escaped_line('+', g, glen);
-		}
-		e += elen + (e[elen] == '\n' ? 1 : 0);
-		g += glen + (g[glen] == '\n' ? 1 : 0);
-	}
 }
 
 /*
@@ -992,8 +883,5 @@ main(void)
 	test_openssl_failure();
 	report_speed();
 
-	printf("1..%d\n", tests_run);
-	if (tests_failed > 0)
-		printf("# %d of %d tests failed\n", tests_failed, tests_run);
-	return tests_failed > 0 ? 1 : 0;
+	return tap_finish();
 }
