@@ -55,6 +55,17 @@
  */
 #define EVENT_SLICE_MS 500
 
+/*
+ * Connections a backend keeps open for reuse, over all its batches (they
+ * share one connection cache).  Without a limit of our own, libcurl allows
+ * four per transfer of the batch whose transfer just finished, counted
+ * against the connections of every batch: when the asynchronous scans of
+ * a view over several accounts run side by side, each closed the others'
+ * connections as its own transfers ended, and nearly every request paid a
+ * new TLS handshake.
+ */
+#define MAX_CACHED_CONNECTIONS 128
+
 /* Socket events taken from the epoll set in one go */
 #define MAX_SOCKET_EVENTS 16
 
@@ -159,6 +170,12 @@ ecs_http_batch_create(const EcsHttpSettings *settings)
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory")));
+	if (curl_multi_setopt(batch->multi, CURLMOPT_MAXCONNECTS,
+						  (long) MAX_CACHED_CONNECTIONS) != CURLM_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("could not set up HTTP requests"),
+				 errdetail("The HTTP library rejected a multi option.")));
 	batch->cleanup.func = batch_cleanup;
 	batch->cleanup.arg = batch;
 	MemoryContextRegisterResetCallback(CurrentMemoryContext, &batch->cleanup);
