@@ -30,7 +30,7 @@ REGRESS = setup options import scan pushdown tables cache errors lifecycle writa
 	faults lost cancel security hostile badinput memory writepaths regionids realapi credentials async routing \
 	collation writerows columntypes argchecks emptyvalues importoptions optionchecks requestcost \
 	instances snapshots tags family \
-	waitmemory waitevents messages rescanmemory
+	waitmemory waitevents messages rescanmemory connreuse
 
 PG_CPPFLAGS = -Isrc $(shell pkg-config --cflags libcurl json-c libcrypto)
 SHLIB_LINK = $(shell pkg-config --libs libcurl json-c libcrypto)

@@ -688,6 +688,19 @@ class FaultTest(ApiTestCase):
         self.assertGreaterEqual(st["max_in_flight"], 4)
         self.assertEqual(st["in_flight"], 0)
 
+    def test_connections_are_counted(self):
+        # each urllib call is a connection of its own; one kept alive counts once
+        C.control("POST", "stats/reset")
+        for _ in range(3):
+            ok("DescribeRegions")
+        conn = http.client.HTTPSConnection("127.0.0.1", SERVER.port, context=C.context)
+        for _ in range(3):
+            conn.request("GET", "/_emulator/stats")
+            self.assertEqual(conn.getresponse().read()[:1], b"{")
+        conn.close()
+        st = C.control("GET", "stats")
+        self.assertEqual((st["total"], st["connections"]), (3, 3 + 1 + 1))
+
     def test_stats_filters_and_reset(self):
         ok("DescribeImages", {"RegionId": "cn-beijing"})
         ok("DescribeImages", {"RegionId": "cn-beijing"}, sig=1)

@@ -98,6 +98,7 @@ class Handler(Control, http.server.BaseHTTPRequestHandler):
         # Headers and body go out in separate writes; without NODELAY, Nagle
         # and delayed ACKs add 40 ms to some answers.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.server.emu.stats.connected()
         if isinstance(self.connection, ssl.SSLSocket):
             self.connection.do_handshake()
 

@@ -28,7 +28,13 @@ class Stats:
             self.by_host = {}
             self.faults = {}
             self.signature = {"rpc": 0, "acs3": 0}
+            self.connections = 0
             self.max_in_flight = self.in_flight
+
+    def connected(self):
+        """Count a new client connection (over HTTPS, one TLS handshake)."""
+        with self.lock:
+            self.connections += 1
 
     def begin(self, action, region, scheme, host=""):
         with self.lock:
@@ -77,7 +83,8 @@ class Stats:
                     "by_account": dict(sorted(self.by_account.items())),
                     "by_host": dict(sorted(self.by_host.items())),
                     "faults": dict(sorted(self.faults.items())),
-                    "signature": dict(self.signature), "max_in_flight": self.max_in_flight,
+                    "signature": dict(self.signature), "connections": self.connections,
+                    "max_in_flight": self.max_in_flight,
                     "in_flight": self.in_flight}
 
 
