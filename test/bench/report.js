@@ -2,7 +2,7 @@
 // Prints the benchmark's figures from what run.sh collected in DIR:
 //   node report.js DIR      (environment: RUNS, SLOW_RUNS, CPUS)
 // DIR/results.tsv has one line per measurement:
-//   scan    VARIANT RUN MS BACKEND_CPU_MS ROWS REQUESTS RETRIES   (bench.sql's bench_scan)
+//   scan    VARIANT RUN MS BACKEND_CPU_MS ROWS REQUESTS RETRIES EMULATOR_CPU_MS   (bench.sql's bench_scan)
 //   sdk     VARIANT RUN MS ROWS REQUESTS                          (sdk_scan.js)
 //   error   VARIANT MESSAGE                                       (a query that failed)
 //   count   plain ROWS            lookup NAME ROWS DETAIL
@@ -10,7 +10,8 @@
 //   cancel  CASE MS                       (statement_timeout latency past 500 ms)
 //   fail    MESSAGE                       (the view's error when one account fails)
 //   emulator ARGS
-// and DIR/stats.VARIANT.json the emulator's /_emulator/stats after each measurement.
+// and DIR/stats.VARIANT.json the emulator's /_emulator/stats after each measurement
+// (stats.VARIANT.cold.json: after the cold run of an FDW variant).
 // Exits 1 if a variant counted a different number of images or failed.
 const fs = require('node:fs');
 const path = require('node:path');
@@ -19,6 +20,7 @@ const dir = process.argv[2];
 const L = 50;                      // --latency-ms of the emulator in parts 1 and 2
 const lines = fs.readFileSync(path.join(dir, 'results.tsv'), 'utf8').trim().split('\n').map((l) => l.split('\t'));
 const stats = (v) => JSON.parse(fs.readFileSync(path.join(dir, `stats.${v}.json`), 'utf8'));
+const coldStats = (v) => (fs.existsSync(path.join(dir, `stats.${v}.cold.json`)) ? stats(`${v}.cold`) : null);
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 const fmt = (x, d = 0) => (Number.isFinite(x) ? x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }) : '-');
 const pad = (s, n) => String(s).padStart(n);
@@ -28,7 +30,7 @@ const runs = {}, errors = {}, lookups = {}, mem = [], emulators = [], cancels = 
 let plainCount, failMessage;
 for (const f of lines) {
   const add = (v, r) => (runs[v] = runs[v] || []).push(r);
-  if (f[0] === 'scan') add(f[1], { run: +f[2], ms: +f[3], cpu: +f[4], rows: +f[5], requests: +f[6], retries: +f[7] });
+  if (f[0] === 'scan') add(f[1], { run: +f[2], ms: +f[3], cpu: +f[4], rows: +f[5], requests: +f[6], retries: +f[7], emuCpu: +f[8] });
   else if (f[0] === 'sdk') add(f[1], { run: +f[2], ms: +f[3], cpu: NaN, rows: +f[4], requests: +f[5], retries: NaN });
   else if (f[0] === 'error') errors[f[1]] = f[2];
   else if (f[0] === 'count') { counts[f[1]] = +f[2]; if (f[1] === 'plain') plainCount = +f[2]; }
@@ -42,9 +44,14 @@ for (const f of lines) {
 // A variant: the median of its warm runs, its cold run, the emulator's view.
 function variant(v) {
   if (errors[v] || !runs[v]) return { error: errors[v] || 'no result' };
-  const all = runs[v], warm = all.filter((r) => r.run > 0), s = stats(v);
+  const all = runs[v], warm = all.filter((r) => r.run > 0), s = stats(v), c = coldStats(v);
   const use = warm.length ? warm : all;
+  // connections the emulator accepted (one TLS handshake each), without the
+  // stats requests' own: in the cold run, and per warm run
+  const conns = c && s.connections !== undefined
+    ? { cold: c.connections - 1, warm: warm.length ? (s.connections - c.connections - 1) / warm.length : NaN } : null;
   return {
+    emuCpu: median(use.map((r) => r.emuCpu)), conns,
     ms: median(use.map((r) => r.ms)), cpu: median(use.map((r) => r.cpu)), cold: all.find((r) => r.run === 0),
     rows: all[0].rows, requests: use[0].requests, retries: Math.max(...all.map((r) => r.retries)),
     inFlight: s.max_in_flight, throttled: (s.by_code || {})['Throttling.User'] || 0, n: use.length,
@@ -57,27 +64,47 @@ function variant(v) {
 // Prints its section; returns its targets as [ok, what, how].
 function accountsSection() {
   const one = variant('one'), view = variant('view8'), sync = variant('view8_sync'), pruned = variant('pruned');
-  const par = variant('par8');
+  const par = variant('par8'), one300 = variant('one300'), view300 = variant('view300');
   const targets = [];
   console.log('\n== Many accounts: 8 accounts × 6 regions × 300 own images, L = 50 ms, one server per account');
-  console.log(`${'variant'.padEnd(58)}${pad('median ms', 10)}${pad('cold ms', 9)}${pad('rows', 8)}${pad('requests', 9)}${pad('in flight', 10)}${pad('ratio to one', 13)}`);
-  for (const [name, x] of [['one account: SELECT count(*) FROM acct1.images', one],
-    ['8 accounts: SELECT count(*) FROM the view (async)', view],
-    ['8 accounts, enable_async_append off (one after another)', sync],
-    ['8 backends at once, one account each (per backend)', par],
-    ['the view WHERE account_id = \'5000000000000003\'', pruned]]) {
+  console.log(`${'variant'.padEnd(58)}${pad('median ms', 10)}${pad('cold ms', 9)}${pad('rows', 8)}${pad('requests', 9)}` +
+    `${pad('in flight', 10)}${pad('new conn.', 10)}${pad('FDW CPU', 8)}${pad('emu CPU', 8)}${pad('ratio to one', 13)}`);
+  for (const [name, x, base] of [['one account: SELECT count(*) FROM acct1.images', one, one],
+    ['8 accounts: SELECT count(*) FROM the view (async)', view, one],
+    ['8 accounts, enable_async_append off (one after another)', sync, one],
+    ['8 backends at once, one account each (per backend)', par, one],
+    ['the view WHERE account_id = \'5000000000000003\'', pruned, one],
+    ['one account, every answer 300 ms late', one300, one300],
+    ['8 accounts: the view, every answer 300 ms late', view300, one300]]) {
     if (x.error) { console.log(`  ${name}: ERROR ${x.error}`); broken = true; continue; }
     console.log(`${name.padEnd(58)}${pad(fmt(x.ms), 10)}${pad(x.cold ? fmt(x.cold.ms) : '', 9)}${pad(fmt(x.rows), 8)}` +
-      `${pad(fmt(x.requests), 9)}${pad(fmt(x.inFlight), 10)}${pad(one.error ? '-' : fmt(x.ms / one.ms, 2), 13)}`);
+      `${pad(fmt(x.requests), 9)}${pad(fmt(x.inFlight), 10)}${pad(x.conns ? fmt(x.conns.warm, 1) : '-', 10)}` +
+      `${pad(fmt(x.cpu), 8)}${pad(x === par ? '-' : fmt(x.emuCpu), 8)}${pad(base.error ? '-' : fmt(x.ms / base.ms, 2), 13)}`);
   }
-  console.log('in flight = the emulator\'s max_in_flight; "8 backends at once" is what the emulator and the CPUs allow 8 accounts at a time');
+  console.log('in flight = the emulator\'s max_in_flight; new conn. = connections (TLS handshakes) the emulator accepted per warm run;');
+  console.log('FDW CPU, emu CPU = CPU ms of the backend and of the emulator process per run (medians); "8 backends at once" is what');
+  console.log('the emulator and the CPUs allow 8 accounts at a time; the 300 ms rows are against the 300 ms one account');
+  if (!view.error && view.conns) {
+    const perReq = view.emuCpu / view.requests;
+    console.log(`  the view: the emulator used ${fmt(view.emuCpu)} ms of CPU for ${view.requests} requests (${fmt(perReq, 2)} ms each), ` +
+      `the backend ${fmt(view.cpu)} ms; the cold run opened ${view.conns.cold} connections`);
+    console.log(`  the emulator is one Python process: after the 50 ms, the 96 first pages (8 accounts × 6 regions × self, others) ` +
+      `queue for about 96 × ${fmt(perReq, 2)} = ${fmt(96 * perReq)} ms of its CPU, and the 96 next pages again ` +
+      `(one account: 12 × ${fmt(perReq, 2)} = ${fmt(12 * perReq)} ms)`);
+  }
   if (!view.error && (!view.sameRows || view.rows !== counts.view8)) {
     console.log(`  COUNT MISMATCH in the view: ${view.rows} rows, expected ${counts.view8}`); broken = true;
+  }
+  for (const [x, want] of [[view300, counts.view8], [one300, counts.view8 / 8]]) {
+    if (!x.error && (!x.sameRows || x.rows !== want)) {
+      console.log(`  COUNT MISMATCH at 300 ms: ${x.rows} rows, expected ${want}`); broken = true;
+    }
   }
   if (!one.error && !view.error) {
     const ratio = view.ms / one.ms;
     targets.push([ratio <= 1.3, '8-account view ≤ 1.3× one account', `${fmt(ratio, 2)}× (${fmt(view.ms)} / ${fmt(one.ms)} ms; ` +
-      `one after another: ${sync.error ? '-' : fmt(sync.ms / one.ms, 2) + '×'})`]);
+      `one after another: ${sync.error ? '-' : fmt(sync.ms / one.ms, 2) + '×'}; ` +
+      `with 300 ms answers: ${view300.error || one300.error ? '-' : fmt(view300.ms / one300.ms, 2) + '×'})`]);
   }
   let others = NaN;
   if (!pruned.error) {

@@ -59,6 +59,9 @@ emulator() {
 	ecs_log "emulator: $*"
 	ecs_start_emulator "$@"
 	printf 'emulator\t%s\n' "$*" >>"$OUT/results.tsv"
+	# for bench_scan's emulator CPU time
+	psql -Xq -c "TRUNCATE bench_emulator; INSERT INTO bench_emulator VALUES ($EMU_PID)" ||
+		ecs_die "could not record the emulator's pid"
 }
 
 # server NAME [OPTION...]: a server on the current emulator, the owner's user
@@ -83,13 +86,18 @@ account_server() {
 }
 
 # fdw_runs VARIANT N QUERY: in one new backend, a cold run and N warm runs of
-# QUERY; the emulator's stats of them all go to stats.VARIANT.json
+# QUERY; the emulator's stats of them all go to stats.VARIANT.json, and those
+# of the cold run alone (taken right after it) to stats.VARIANT.cold.json
 fdw_runs() {
 	local variant=$1 n=$2 query=$3 i
 	ecs_log "$variant: 1 cold + $n warm runs of: ${query:0:70}"
 	emu stats-reset
 	for i in $(seq 0 "$n"); do
 		printf "SELECT bench_scan('%s', %d, \$q\$%s\$q\$);\n" "$variant" "$i" "$query"
+		if [ "$i" = 0 ]; then
+			printf '\\! "%s" "%s" stats-json >"%s"\n' "$ECS_PYTHON" \
+				"$ECS_TOP/test/emulator/emuctl.py" "$OUT/stats.$variant.cold.json"
+		fi
 	done | psql -XAt -v ON_ERROR_STOP=1 >>"$OUT/results.tsv" 2>"$WORK/err" ||
 		printf 'error\t%s\t%s\n' "$variant" "$(head -1 "$WORK/err")" >>"$OUT/results.tsv"
 	emu stats-json >"$OUT/stats.$variant.json"
@@ -207,6 +215,12 @@ printf 'count\tview8\t%s\n' "$COUNT8" >>"$OUT/results.tsv"
 fdw_runs one "$RUNS" "SELECT count(*) FROM acct1.images"
 fdw_runs view8 "$RUNS" "SELECT count(*) FROM all_accounts"
 PGOPTIONS="-c enable_async_append=off" fdw_runs view8_sync "$SLOW_RUNS" "SELECT count(*) FROM all_accounts"
+# the same two with every answer 300 ms late (a latency fault on top of the
+# 50 ms): then the emulator's CPU time hides behind the latency
+emu fault '{"kind": "latency", "ms": 250}'
+fdw_runs one300 "$SLOW_RUNS" "SELECT count(*) FROM acct1.images"
+fdw_runs view300 "$SLOW_RUNS" "SELECT count(*) FROM all_accounts"
+emu faults-clear
 # what the emulator and the machine allow: 8 backends at once, one account each
 ecs_log "par8: 8 backends at once, each 1 cold + $RUNS warm runs of one account's count"
 emu stats-reset
