@@ -29,7 +29,7 @@ from ecsemu.accounts import (Account, DIRECTORY_ACCOUNTS, EMPTY_ID,  # noqa: E40
 from ecsemu.actions.api import Api  # noqa: E402
 from ecsemu.auth import Auth  # noqa: E402
 from ecsemu.cli import parse_args  # noqa: E402
-from ecsemu.common import ApiError, dump as dump_json, iso, parse_iso, pct  # noqa: E402
+from ecsemu.common import ApiError, ECS_VERSION, dump as dump_json, iso, parse_iso, pct  # noqa: E402
 from ecsemu.model import BOOT_MODES, FIELD_ORDER  # noqa: E402
 from ecsemu.oidc import OIDC_ISSUER, OIDC_PROVIDER_ARN, oidc_token  # noqa: E402
 from ecsemu.regions import REGIONS  # noqa: E402
@@ -433,6 +433,55 @@ class DescribeImagesTest(ApiTestCase):
     @classmethod
     def setUpClass(cls):
         C.control("POST", "reset")
+
+    def test_a_repeated_listing_follows_changes(self):
+        # the same listing twice: the same answer (bar the request id); after a
+        # rename, a share and an instance, the listing shows each change
+        try:
+            params = {"RegionId": "cn-shenzhen", "ImageOwnerAlias": "self", "PageSize": 3, "PageNumber": 2}
+            first, again = ok("DescribeImages", params), ok("DescribeImages", params)
+            self.assertNotEqual(first.pop("RequestId"), again.pop("RequestId"))
+            self.assertEqual(first, again)
+            img = [i for i in first["Images"]["Image"] if i["Usage"] == "none"][0]
+            ok("ModifyImageAttribute", {"RegionId": "cn-shenzhen", "ImageId": img["ImageId"],
+                                        "ImageName": "renamed-while-listed"})
+            self.assertIn("renamed-while-listed",
+                          [i["ImageName"] for i in ok("DescribeImages", params)["Images"]["Image"]])
+            listed = lambda: {i["ImageId"] for i in images("cn-shenzhen", key="peer", ImageOwnerAlias="others")}
+            before = listed()
+            ok("ModifyImageSharePermission", {"RegionId": "cn-shenzhen", "ImageId": img["ImageId"],
+                                              "AddAccount.1": PEER})
+            self.assertEqual(listed() - before, {img["ImageId"]})
+            used = lambda: {i["ImageId"] for i in images("cn-shenzhen", ImageOwnerAlias="self", Usage="instance")}
+            before = used()
+            inst = C.control("POST", "instances", {"region": "cn-shenzhen", "image_id": img["ImageId"]})
+            self.assertEqual(used() - before, {img["ImageId"]})
+            C.control("DELETE", "instances?id=" + inst["InstanceId"])
+            self.assertEqual(used(), before)
+        finally:
+            C.control("POST", "reset")
+
+    def test_a_listing_is_filtered_once(self):
+        # in process: the pages of one listing filter the region once, until
+        # an action changes the world
+        world = World("1", 2, 30, 1.0)
+        api = Api(world, None, 100)
+        filtered = []
+        match = api._match_images
+        api._match_images = lambda *a: filtered.append(1) or match(*a)
+        ecs = [("Action", "DescribeImages"), ("Version", ECS_VERSION), ("RegionId", "cn-hangzhou"),
+               ("ImageOwnerAlias", "self"), ("PageSize", "10")]
+        pages = [api.call(fake_request("GET", ecs + [("PageNumber", str(n))]), OWNER) for n in (1, 2, 1)]
+        self.assertEqual(len(filtered), 1)
+        self.assertEqual(dump_json(pages[0]), dump_json(pages[2]))
+        self.assertNotEqual(dump_json(pages[0]), dump_json(pages[1]))
+        image_id = json.loads(dump_json(pages[0]))["Images"]["Image"][0]["ImageId"]
+        api.call(fake_request("GET", [("Action", "ModifyImageAttribute"), ("Version", ECS_VERSION),
+                                      ("RegionId", "cn-hangzhou"), ("ImageId", image_id),
+                                      ("ImageName", "renamed-in-process")]), OWNER)
+        page = json.loads(dump_json(api.call(fake_request("GET", ecs + [("PageNumber", "1")]), OWNER)))
+        self.assertEqual(len(filtered), 2)
+        self.assertEqual(page["Images"]["Image"][0]["ImageName"], "renamed-in-process")
 
     def test_default_is_available_only(self):
         default = images()

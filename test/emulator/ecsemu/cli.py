@@ -115,6 +115,11 @@ def write_port_file(path, port):
 
 def main(argv=None):
     args = parse_args(argv)
+    # A thread waiting for the interpreter lock wakes up every switch
+    # interval; with a hundred connections waiting (the 8-account benchmark)
+    # the default 5 ms made those wake-ups about a fifth of the emulator's
+    # CPU time.  Handlers give the lock up on every read, write and sleep.
+    sys.setswitchinterval(0.05)
     emu = Emulator(args)
     context = None
     if args.tls_cert:

@@ -8,9 +8,13 @@ import time
 
 from .accounts import ACCOUNTS, DIRECTORY_ACCOUNTS, OWNER_ID
 from .common import ApiError, iso
-from .model import ALNUM, EXPORT_QUEUED_FRACTION, Image, Pending, bucket_name
+from .model import ALNUM, EXPORT_QUEUED_FRACTION, Execution, Image, Pending, bucket_name
 from .regions import REGIONS
 from .seed import Seeding
+
+
+# text of DescribeImages pages kept until the world changes (World.listing)
+LISTING_CACHE_BYTES = 64 << 20
 
 
 class World(Seeding):
@@ -39,6 +43,7 @@ class World(Seeding):
             self.images = {}            # image id -> Image
             self.by_region = {r: [] for r in self.region_ids}
             self._sorted = {}
+            self.changed()
             self.instances = {}         # instance id -> dict
             self.snapshots = {}         # snapshot id -> dict
             self.loose_snapshots = []   # the seeded ones no image was made from
@@ -95,6 +100,7 @@ class World(Seeding):
         self.images[img.id] = img
         self.by_region[img.region].append(img)
         self._sorted.pop(img.region, None)
+        self.changed()
 
     def add_image(self, img):
         self._add(img)
@@ -105,6 +111,7 @@ class World(Seeding):
         del self.images[img.id]
         self.by_region[img.region].remove(img)
         self._sorted.pop(img.region, None)
+        self.changed()
         self.pending_images.discard(img)
         self.release_snapshots(img)
 
@@ -147,6 +154,27 @@ class World(Seeding):
             raise ApiError(403, "QuotaExceed.Image",
                            "The number of images exceeds the limit (%d)." % self.image_quota)
 
+    def changed(self):
+        """Anything a listing shows may have changed: forget the listings'
+        answers (see listing)."""
+        self._listings = {}
+        self._listing_bytes = 0
+
+    def listing(self, key, compute, size=len):
+        """compute(), the answer of a read-only listing, kept under `key`
+        until the world changes: every action but Describe*/List*/Get*, an
+        asynchronous change in progress (advance), an image added or removed
+        and an instance started or released forget it.  At most
+        LISTING_CACHE_BYTES of them (by `size`) are kept."""
+        value = self._listings.get(key)
+        if value is None:
+            value = compute()
+            self._listing_bytes += size(value)
+            if self._listing_bytes > LISTING_CACHE_BYTES:
+                self.changed()
+            self._listings[key] = value
+        return value
+
     def sorted_region(self, region):
         """Images of a region, CreationTime descending then ImageId."""
         lst = self._sorted.get(region)
@@ -184,6 +212,9 @@ class World(Seeding):
         go first (they may create a backdated image) and again last (to see
         their image finish)."""
         now = time.time()
+        if self.pending_images or self.pending_tasks or any(
+                e.status not in Execution.TERMINAL for e in self.executions.values()):
+            self.changed()
         for execution in list(self.executions.values()):
             execution.advance(self, now)
         for img in list(self.pending_images):
@@ -356,6 +387,7 @@ class World(Seeding):
             used = any(i["ImageId"] == image_id for i in self.instances.values())
             img.fields["Usage"] = "instance" if used else "none"
             img.touch()
+            self.changed()
 
     def add_instance(self, spec):
         """POST /_emulator/instances: an instance of an image (the image's

@@ -45,6 +45,8 @@ class Api(ImageActions, ResourceActions, OosActions):
 
     def call(self, req, account):
         with self.world.lock:
+            if not req.action.startswith(("Describe", "List", "Get")):
+                self.world.changed()
             self.world.advance()
             target = self.sts if req.version == STS_VERSION else self
             return getattr(target, req.action)(req, account)

@@ -5,10 +5,11 @@ import re
 import time
 
 from ..accounts import KNOWN_ACCOUNT_IDS
-from ..common import ApiError, Raw, invalid_parameter, iso, missing_parameter, parse_iso
+from ..common import ApiError, Raw, dump, invalid_parameter, iso, missing_parameter, parse_iso
 from ..model import (ARCHITECTURES, BOOT_MODES, FIELD_ORDER, PLATFORMS, Pending, Task,
                      UNFINISHED_TASK, bucket_name, check_description, check_name)
 from ..regions import LOCAL_NAMES, region_endpoint
+from ..request import TOKEN_IGNORED
 from ..world import World
 
 
@@ -84,10 +85,26 @@ class ImageActions:
                              "MemoryOnlineUpgrade", "MemoryOnlineDowngrade"):
                 raise ApiError(404, "InvalidFilterKey.NotFound", "The specified Filter.%d.Key is not found." % n)
         number, size = self.page(req)
+        # the same listing (its parameters but the paging ones, in the order
+        # sent) is filtered once until the world changes, and each of its
+        # pages serialised once
+        key = (account, tuple((k, v) for k, v in req.pairs
+                              if k not in TOKEN_IGNORED and k not in ("PageNumber", "PageSize")))
+        matches = self.world.listing(key, lambda: self._match_images(
+            req, account, region, alias, is_public, owner_id, statuses, checks, tags, start, end),
+            size=lambda m: 0)
+        chunk = self.world.listing((key, number, size), lambda: Raw(dump({"Image": [
+            Raw(i.json(account)) for i in matches[(number - 1) * size:number * size]]})),
+            size=lambda r: len(r.text))
+        return {"RegionId": region, "TotalCount": len(matches), "PageNumber": number,
+                "PageSize": size, "Images": chunk}
+
+    def _match_images(self, req, account, region, alias, is_public, owner_id, statuses, checks,
+                      tags, start, end):
+        """The images of a DescribeImages listing, in the API's order."""
         image_id = req.get("ImageId")
         name = req.get("ImageName", "").lower()
         snapshot = req.get("SnapshotId")
-
         matches = []
         for img in self.world.sorted_region(region):
             if img.alias != "custom":
@@ -123,9 +140,7 @@ class ImageActions:
                            for t in tags.values()):
                     continue
             matches.append(img)
-        chunk = matches[(number - 1) * size:number * size]
-        return {"RegionId": region, "TotalCount": len(matches), "PageNumber": number,
-                "PageSize": size, "Images": {"Image": [Raw(i.json(account)) for i in chunk]}}
+        return matches
 
     def DescribeImageSharePermission(self, req, account):
         region = self.region(req)
