@@ -1182,6 +1182,9 @@ class LifecycleTest(ApiTestCase):
         self.assertEqual(wait_image(again, "cn-beijing")["Status"], "Available")
         self.assertError(call("CancelCopyImage", {"RegionId": "cn-beijing", "ImageId": again}),
                          "IncorrectImageStatus", 400)
+        body = self.assertError(call("CopyImage", dict(params, ClientToken="copy-4", DestinationImageName="copied-3")),
+                                "InvalidImageName.Duplicated", 400)
+        self.assertEqual(body["Message"], "The specified image name is already in use in the target region.")
         self.assertError(call("CopyImage", dict(params, ClientToken=None, DestinationRegionId="cn-hangzhou")),
                          "IncorrectDestinationRegion", 403)
         self.assertError(call("CopyImage", dict(params, ClientToken="k", KMSKeyId="key-1")),
@@ -1268,6 +1271,11 @@ class LifecycleTest(ApiTestCase):
         self.assertEqual(wait_image(imp["ImageId"])["Status"], "Available")
         task = ok("DescribeTaskAttribute", {"RegionId": "cn-hangzhou", "TaskId": imp["TaskId"]})
         self.assertEqual((task["TaskStatus"], task["TaskProcess"]), ("Finished", "100%"))
+        body = self.assertError(call("ImportImage", {"RegionId": "cn-hangzhou", "DiskDeviceMapping.1.OSSBucket": bucket,
+                                                     "DiskDeviceMapping.1.OSSObject": "images/ubuntu-22.04.qcow2",
+                                                     "ImageName": "imported-1"}),
+                                "InvalidImageName.Duplicated", 400)
+        self.assertEqual(body["Message"], "The specified image name is already in use.")
         for key, value, code in (("DiskDeviceMapping.1.OSSObject", "images/missing.qcow2", "InvalidOSSObject.NotFound"),
                                  ("DiskDeviceMapping.1.OSSObject", "images/notes.txt", "UnsupportedSuffix.OSSObject"),
                                  ("DiskDeviceMapping.1.OSSObject", "images/empty.qcow2", "InvalidOSSObject.Size"),

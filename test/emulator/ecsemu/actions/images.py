@@ -316,6 +316,15 @@ class ImageActions:
         return {"size": snap["SourceDiskSize"],
                 "disks": [World._disk(snap["SnapshotId"], snap["SourceDiskSize"], "/dev/xvda", "system")]}
 
+    def _room_for_image(self, account, region, name, where=""):
+        """A new image of the account in the region: its name (if any) must
+        be free there (InvalidImageName.Duplicated) and the quota must allow
+        one more."""
+        if name and self.world.name_taken(account, region, name):
+            raise ApiError(400, "InvalidImageName.Duplicated",
+                           "The specified image name is already in use%s." % where)
+        self.world.quota_check(account, region)
+
     def CreateImage(self, req, account):
         region = self.region(req)
         opts = self.image_options(req)
@@ -333,9 +342,7 @@ class ImageActions:
         def create():
             src = self._image_source(req, account, region)
             name = opts.get("ImageName", "")
-            if name and self.world.name_taken(account, region, name):
-                raise ApiError(400, "InvalidImageName.Duplicated", "The specified image name is already in use.")
-            self.world.quota_check(account, region)
+            self._room_for_image(account, region, name)
             spec = dict(src, name=name, description=opts.get("Description"),
                         family=opts.get("ImageFamily", ""), version=version or "",
                         resource_group=rg, tags=tags)
@@ -400,9 +407,7 @@ class ImageActions:
 
         def create():
             name = opts.get("ImageName", "")
-            if name and self.world.name_taken(account, region, name):
-                raise ApiError(400, "InvalidImageName.Duplicated", "The specified image name is already in use.")
-            self.world.quota_check(account, region)
+            self._room_for_image(account, region, name)
             task = Task(self.world.new_id(self.world.runtime_rng, "t", region), region, account,
                         "ImportImage", "Processing", time.time(), "",
                         related={"OSSBucket": first["OSSBucket"], "OSSObject": first["OSSObject"]})
@@ -465,10 +470,7 @@ class ImageActions:
                 raise ApiError(400, "OperationDenied.ImageCopyConflict",
                                "The specified image is already being copied.")
             name = opts.get("DestinationImageName")
-            if name and self.world.name_taken(account, dest, name):
-                raise ApiError(400, "InvalidImageName.Duplicated",
-                               "The specified image name is already in use in the target region.")
-            self.world.quota_check(account, dest)
+            self._room_for_image(account, dest, name, " in the target region")
             f = src.fields
             disks = [dict(d, SnapshotId=self.world.new_id(self.world.runtime_rng, "s", dest),
                           Encrypted=encrypted or d["Encrypted"])
