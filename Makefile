@@ -16,6 +16,7 @@ OBJS = \
 	src/modify.o \
 	src/option.o \
 	src/page.o \
+	src/plan.o \
 	src/pushdown.o \
 	src/route.o \
 	src/scan.o \

@@ -62,28 +62,6 @@ typedef struct ApiCallArgs
 static bool is_permission_code(const char *code);
 
 /*
- * ecs_params_add
- *		Append name=value to a parameter list.  Both strings are referenced,
- *		not copied.
- */
-void
-ecs_params_add(EcsParams *params, const char *name, const char *value)
-{
-	if (params->count == params->capacity)
-	{
-		params->capacity = Max(16, params->capacity * 2);
-		if (params->items == NULL)
-			params->items = palloc(params->capacity * sizeof(EcsParam));
-		else
-			params->items = repalloc(params->items,
-									 params->capacity * sizeof(EcsParam));
-	}
-	params->items[params->count].name = name;
-	params->items[params->count].value = value;
-	params->count++;
-}
-
-/*
  * endpoint_host
  *		Split an endpoint URL (already validated) into the base URL without a
  *		trailing slash and the host[:port] part, both palloc'd.

@@ -24,6 +24,7 @@
 #include "utils/relcache.h"
 #include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
+#include "plan.h"
 #include "sign.h"
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
@@ -101,14 +102,6 @@ typedef struct EcsConfig
 	char	   *sts_endpoint;
 	char	   *metadata_endpoint;
 } EcsConfig;
-
-/* A growable list of request parameters */
-typedef struct EcsParams
-{
-	EcsParam   *items;
-	int			count;
-	int			capacity;
-} EcsParams;
 
 /* How an HTTP exchange ended */
 typedef enum EcsTransportResult
@@ -266,8 +259,6 @@ extern EcsHttpRequest *ecs_http_batch_wait(EcsHttpBatch *batch,
 										   long timeout_ms);
 
 /* in api.c */
-extern void ecs_params_add(EcsParams *params, const char *name,
-						   const char *value);
 extern EcsHttpRequest *ecs_api_build_request(const EcsConfig *config,
 											 bool oos, const char *region,
 											 const char *action,

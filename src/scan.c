@@ -12,8 +12,8 @@
  *
  * WHERE clauses that pushdown.c recognises become API filters; the values
  * are evaluated when the scan starts (or restarts, for the inner side of a
- * parameterized nested loop) and turned into the regions and parameter
- * sets of the listing here.  Every clause is also checked locally.
+ * parameterized nested loop), and plan.c turns them into the regions and
+ * parameter sets of the listing.  Every clause is also checked locally.
  *
  * Copyright (c) 2026, ecs_image_fdw developers
  *
@@ -52,9 +52,6 @@
 #include "utils/rel.h"
 
 #include "ecs_image_fdw.h"
-
-/* At most this many listings per region; more filter values stay local */
-#define MAX_PARAM_SETS 64
 
 /* Planner cost of one API request, in seq_page_cost units */
 #define REQUEST_COST 50.0
@@ -105,12 +102,10 @@ typedef struct EcsScanState
 	List	   *filter_states;	/* ExprStates of their values */
 	bool		deferred;		/* values need executor params */
 	bool		built;			/* regions and parameter sets are set */
+	EcsPlan    *plan;			/* the listing of this execution, once built */
 	bool		no_rows;		/* the filters match nothing */
-	List	   *alias_check;	/* owner aliases rows must have, or NIL */
 	bool		need_account;	/* the account column is read */
-	List	   *account_filter; /* String: accounts rows must be of, or NIL */
 	char	   *account_id;		/* of the credentials, once asked */
-	char	   *explain_filters;
 	MemoryContext cxt;			/* the listing's parent */
 	MemoryContext plan_cxt;		/* the filters' values and the requests of
 								 * one execution: reset when a rescan
@@ -139,12 +134,12 @@ static void init_columns(EcsScanState *state, Relation rel,
 						 List *retrieved_attrs);
 static bool has_exec_param(Node *node, void *context);
 static void build_requests(EcsScanState *state, ExprContext *econtext);
-static List *intersect_values(List *a, List *b);
-static List *known_values(List *values, const char *const *known);
-static void describe_filter(StringInfo buf, const char *name, List *values);
+static EcsPlanInput *plan_input(EcsConfig *config, List *filters);
+static const char **string_array(List *list, bool nodes, int *n);
 static void conversion_error_callback(void *arg);
 static bool is_api_time(const char *s);
 static void store_row(EcsScanState *state, char **row, TupleTableSlot *slot);
+static bool among(const char *s, const char *const *values, int n);
 static bool row_in_scope(EcsScanState *state, char **row);
 static bool account_matches(EcsScanState *state);
 static void accumulate_stats(EcsScanState *state);
@@ -297,9 +292,8 @@ estimate_requests(RelOptInfo *baserel, List *clauses, bool first_scan)
 												   plan->fields, plan->natts,
 												   rinfo->clause, &kind, &param);
 
-		if (n == 0 || (kind == ECS_FILTER_EACH && n > 1 &&
-					   ecs_catalog_known_values(plan->resource, param) != NULL))
-			continue;			/* not pushed, or left local (build_requests) */
+		if (n == 0 || ecs_plan_stays_local(plan->resource, kind, param, n))
+			continue;			/* not pushed, or left local (plan.c) */
 		switch (kind)
 		{
 			case ECS_FILTER_REGION:
@@ -321,7 +315,7 @@ estimate_requests(RelOptInfo *baserel, List *clauses, bool first_scan)
 				break;
 		}
 	}
-	combinations = Min(combinations, MAX_PARAM_SETS);
+	combinations = Min(combinations, ECS_MAX_PARAM_SETS);
 	requests = regions * combinations;
 	if (!narrowed)
 		requests *= Max(1.0, ceil(def->rows / ESTIMATED_REGIONS / 100.0));
@@ -520,8 +514,8 @@ ecsGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 /*
  * init_columns
  *		Set up the fields to decode and the conversion of each.  The spec's
- *		fields are the columns', and then, if rows must be checked against
- *		the table's owner aliases, ImageOwnerAlias.
+ *		fields are the columns', with room for one more after them that a
+ *		listing may need (the plan's extra field).
  */
 static void
 init_columns(EcsScanState *state, Relation rel, List *retrieved_attrs)
@@ -579,10 +573,9 @@ init_columns(EcsScanState *state, Relation rel, List *retrieved_attrs)
 		i++;
 	}
 	state->ncolumns = n;
-	fields[n].name = "ImageOwnerAlias";
 	fields[n].kind = ECS_FIELD_SCALAR;
 	state->spec.fields = fields;
-	state->spec.nfields = n;	/* build_requests adds the alias if needed */
+	state->spec.nfields = n;
 }
 
 /*
@@ -659,357 +652,95 @@ ecsBeginForeignScan(ForeignScanState *node, int eflags)
 }
 
 /*
- * intersect_values
- *		The String values in both lists.
+ * string_array
+ *		The strings of list, char * or with nodes String nodes, as an array
+ *		of *n.
  */
-static List *
-intersect_values(List *a, List *b)
+static const char **
+string_array(List *list, bool nodes, int *n)
 {
-	List	   *result = NIL;
+	const char **result = palloc(sizeof(char *) * Max(1, list_length(list)));
 	ListCell   *lc;
 
-	foreach(lc, a)
-	{
-		if (list_member(b, lfirst(lc)))
-			result = lappend(result, lfirst(lc));
-	}
+	foreach(lc, list)
+		result[foreach_current_index(lc)] = nodes ? strVal(lfirst(lc)) :
+			(const char *) lfirst(lc);
+	*n = list_length(list);
 	return result;
 }
 
 /*
- * known_values
- *		The String values that are among known.
+ * plan_input
+ *		What the listing is planned from: the table's regions and owner
+ *		aliases, and the values of the pushed filters (EcsFilter).
  */
-static List *
-known_values(List *values, const char *const *known)
+static EcsPlanInput *
+plan_input(EcsConfig *config, List *filters)
 {
-	List	   *result = NIL;
+	EcsPlanInput *input = palloc0(sizeof(EcsPlanInput));
+	EcsPlanFilter *f = palloc0(sizeof(EcsPlanFilter) *
+							   Max(1, list_length(filters)));
 	ListCell   *lc;
-	int			i;
 
-	foreach(lc, values)
+	input->resource = config->resource;
+	if (strcmp(config->regions, "*") != 0)
+		input->regions = string_array(ecs_option_split_list(config->regions),
+									  false, &input->nregions);
+	if (strcmp(config->image_owner_alias, "all") != 0)
+		input->aliases = string_array(ecs_option_split_list(config->image_owner_alias),
+									  false, &input->naliases);
+	foreach(lc, filters)
 	{
-		for (i = 0; known[i] != NULL; i++)
-		{
-			if (strcmp(known[i], strVal(lfirst(lc))) == 0)
-				result = lappend(result, lfirst(lc));
-		}
+		EcsFilter  *filter = lfirst(lc);
+		EcsPlanFilter *to = &f[foreach_current_index(lc)];
+
+		to->kind = filter->kind;
+		to->param = filter->param;
+		to->values = string_array(filter->values, true, &to->nvalues);
 	}
-	return result;
-}
-
-/*
- * describe_filter
- *		"Name = value" or "Name IN (a, b)", for EXPLAIN.
- */
-static void
-describe_filter(StringInfo buf, const char *name, List *values)
-{
-	ListCell   *lc;
-
-	appendStringInfo(buf, "%s%s %s", buf->len > 0 ? ", " : "", name,
-					 list_length(values) == 1 ? "=" : "IN (");
-	foreach(lc, values)
-		appendStringInfo(buf, "%s%s", foreach_current_index(lc) > 0 ? ", " :
-						 list_length(values) == 1 ? " " : "",
-						 strVal(lfirst(lc))[0] ? strVal(lfirst(lc)) : "\"\"");
-	if (list_length(values) != 1)
-		appendStringInfoChar(buf, ')');
+	input->filters = f;
+	input->nfilters = list_length(filters);
+	return input;
 }
 
 /*
  * build_requests
- *		Evaluate the pushed filters and turn them, with the table's options,
- *		into the regions and parameter sets of the listing.
+ *		Evaluate the pushed filters and plan the listing of this execution
+ *		(plan.c): its regions, parameter sets and the checks of its rows,
+ *		in the plan context, which a rescan with new values resets.
  */
 static void
 build_requests(EcsScanState *state, ExprContext *econtext)
 {
-	EcsConfig  *config = state->config;
-	EcsResource resource = config->resource;
 	MemoryContext old = MemoryContextSwitchTo(state->plan_cxt);
+	EcsPlan    *plan;
 	List	   *filters;
-	List	   *regions = NIL;
-	bool		have_regions = false;
-	List	   *aliases = NIL;	/* String; NIL with all_aliases */
-	bool		all_aliases = true;
-	List	   *each = NIL;		/* EcsFilter, one per parameter */
-	List	   *lists = NIL;	/* EcsFilter, one per parameter */
-	List	   *tags = NIL;
-	List	   *sets;
-	StringInfoData explain;
-	ListCell   *lc;
-
-	state->built = true;
-	state->no_rows = false;
-	state->alias_check = NIL;
-	state->account_filter = NIL;
-	state->spec.nfields = state->ncolumns;
-	state->spec.lenient = false;
-	state->spec.per_own_image = false;
-
-	if (strcmp(config->regions, "*") != 0)
-	{
-		foreach(lc, ecs_option_split_list(config->regions))
-			regions = lappend(regions, makeString(lfirst(lc)));
-		have_regions = true;
-	}
-	if (resource == ECS_RESOURCE_IMAGES &&
-		strcmp(config->image_owner_alias, "all") != 0)
-	{
-		foreach(lc, ecs_option_split_list(config->image_owner_alias))
-			aliases = lappend(aliases, makeString(lfirst(lc)));
-		all_aliases = false;
-	}
+	bool		no_rows;
+	int			i;
 
 	filters = ecs_pushdown_evaluate(state->filter_descs, state->filter_states,
-									econtext, &state->no_rows);
-	foreach(lc, filters)
+									econtext, &no_rows);
+	plan = ecs_plan_build(plan_input(state->config, filters));
+	state->plan = plan;
+	state->built = true;
+	state->no_rows = no_rows || plan->no_rows;
+	state->spec.lenient = plan->lenient;
+	state->spec.per_own_image = plan->per_own_image;
+	state->spec.nfields = state->ncolumns;
+	if (plan->extra_field != NULL)
 	{
-		EcsFilter  *f = lfirst(lc);
-		List	  **merged = (f->kind == ECS_FILTER_EACH) ? &each : &lists;
-		ListCell   *m;
-		bool		found = false;
-
-		switch (f->kind)
-		{
-			case ECS_FILTER_REGION:
-				if (!have_regions)
-					state->spec.lenient = true;
-				regions = have_regions ? intersect_values(regions, f->values) :
-					f->values;
-				have_regions = true;
-				break;
-			case ECS_FILTER_OWNER:
-				aliases = known_values(all_aliases ? f->values :
-									   intersect_values(aliases, f->values),
-									   ecs_owner_aliases);
-				all_aliases = false;
-				break;
-			case ECS_FILTER_TAGS:
-				tags = list_concat(tags, f->values);
-				break;
-			case ECS_FILTER_ACCOUNT:
-				state->account_filter = state->account_filter == NIL ? f->values :
-					intersect_values(state->account_filter, f->values);
-				if (state->account_filter == NIL)
-					state->no_rows = true;
-				break;
-			case ECS_FILTER_EACH:
-			case ECS_FILTER_LIST:
-			case ECS_FILTER_JSON_LIST:
-				foreach(m, *merged)
-				{
-					EcsFilter  *prev = lfirst(m);
-
-					if (strcmp(prev->param, f->param) == 0)
-					{
-						prev->values = intersect_values(prev->values, f->values);
-						found = true;
-					}
-				}
-				if (!found)
-					*merged = lappend(*merged, f);
-				break;
-		}
+		((EcsField *) state->spec.fields)[state->ncolumns].name = plan->extra_field;
+		state->spec.nfields++;
 	}
-
-	/*
-	 * Values the API does not know match nothing; more than 100 ids in one
-	 * request stay local.
-	 */
-	foreach(lc, list_concat_copy(lists, each))
-	{
-		EcsFilter  *f = lfirst(lc);
-		const EcsFilterDef *def = ecs_catalog_filter_param(resource, f->param);
-
-		if (def->known != NULL)
-			f->values = known_values(f->values, def->known);
-		if (f->values == NIL)
-			state->no_rows = true;
-		if (def->max_values > 0 && list_length(f->values) > def->max_values)
-			lists = list_delete_ptr(lists, f);
-	}
-
-	/*
-	 * Several values of a filter with a small closed set (OSType,
-	 * Architecture, Usage) select most of a listing anyway, while each
-	 * value multiplies the requests: such a list stays local.
-	 */
-	foreach(lc, each)
-	{
-		EcsFilter  *f = lfirst(lc);
-
-		if (list_length(f->values) > 1 &&
-			ecs_catalog_known_values(resource, f->param) != NULL)
-			each = foreach_delete_current(each, lc);
-	}
-	if ((have_regions && regions == NIL) || (!all_aliases && aliases == NIL))
-		state->no_rows = true;
-
-	/*
-	 * Without ImageOwnerAlias the API lists system, self and others images
-	 * (community ones included), never marketplace ones: so every alias is
-	 * one request without an alias ("") and one for marketplace.
-	 */
-	if (resource == ECS_RESOURCE_IMAGES && all_aliases)
-		aliases = list_make2(makeString(""), makeString("marketplace"));
-	while (list_length(tags) > 40)
-		tags = list_truncate(tags, 40);
-
-	/* too many combinations: the filter with most values stays local */
-	for (;;)
-	{
-		int64		n = Max(1, list_length(aliases));
-		EcsFilter  *widest = NULL;
-
-		foreach(lc, each)
-		{
-			EcsFilter  *f = lfirst(lc);
-
-			n *= list_length(f->values);
-			if (widest == NULL || list_length(f->values) > list_length(widest->values))
-				widest = f;
-		}
-		if (n <= MAX_PARAM_SETS || widest == NULL)
-			break;
-		each = list_delete_ptr(each, widest);
-	}
-
-	/*
-	 * A lookup by image id finds the image whatever its owner alias: one
-	 * request without an alias, one more for marketplace if the table shows
-	 * those, and rows outside the table's aliases are dropped here.
-	 * Permissions are listed per image id, or per own image.
-	 */
-	foreach(lc, each)
-	{
-		EcsFilter  *f = lfirst(lc);
-
-		if (strcmp(f->param, "ImageId") != 0)
-			continue;
-		if (resource == ECS_RESOURCE_IMAGES && list_length(aliases) > 1)
-		{
-			bool		marketplace = false;
-			ListCell   *a;
-
-			foreach(a, aliases)
-				marketplace |= strcmp(strVal(lfirst(a)), "marketplace") == 0;
-			if (!all_aliases)
-			{
-				state->alias_check = aliases;
-				state->spec.nfields = state->ncolumns + 1;
-			}
-			aliases = list_make1(makeString(""));
-			if (marketplace)
-				aliases = lappend(aliases, makeString("marketplace"));
-		}
-		if (resource == ECS_RESOURCE_SHARE_PERMISSIONS)
-			state->spec.lenient = true;
-	}
-	if (resource == ECS_RESOURCE_SHARE_PERMISSIONS &&
-		list_length(each) == 0)
-		state->spec.per_own_image = true;
-
-	/* the parameter sets: every combination of aliases and EACH values */
-	sets = list_make1(palloc0(sizeof(EcsParams)));
-	if (aliases != NIL)
-	{
-		List	   *next = NIL;
-
-		foreach(lc, aliases)
-		{
-			EcsParams  *p = palloc0(sizeof(EcsParams));
-
-			if (strVal(lfirst(lc))[0] != '\0')
-				ecs_params_add(p, "ImageOwnerAlias", strVal(lfirst(lc)));
-			next = lappend(next, p);
-		}
-		sets = next;
-	}
-	foreach(lc, each)
-	{
-		EcsFilter  *f = lfirst(lc);
-		List	   *next = NIL;
-		ListCell   *s;
-		ListCell   *v;
-
-		foreach(s, sets)
-		{
-			foreach(v, f->values)
-			{
-				EcsParams  *p = palloc0(sizeof(EcsParams));
-				EcsParams  *base = lfirst(s);
-				int			i;
-
-				for (i = 0; i < base->count; i++)
-					ecs_params_add(p, base->items[i].name, base->items[i].value);
-				ecs_params_add(p, f->param, strVal(lfirst(v)));
-				next = lappend(next, p);
-			}
-		}
-		sets = next;
-	}
-	foreach(lc, sets)
-	{
-		EcsParams  *p = lfirst(lc);
-		ListCell   *l;
-		int			n = 0;
-
-		if (resource == ECS_RESOURCE_IMAGES && lists == NIL)
-			ecs_params_add(p, "Status", ECS_ALL_IMAGE_STATUSES);
-		foreach(l, lists)
-		{
-			EcsFilter  *f = lfirst(l);
-			StringInfoData joined;
-			ListCell   *v;
-
-			initStringInfo(&joined);
-			foreach(v, f->values)
-			{
-				if (joined.len > 0)
-					appendStringInfoChar(&joined, ',');
-				if (f->kind == ECS_FILTER_JSON_LIST)
-					escape_json(&joined, strVal(lfirst(v)));
-				else
-					appendStringInfoString(&joined, strVal(lfirst(v)));
-			}
-			if (f->kind == ECS_FILTER_JSON_LIST)
-				ecs_params_add(p, f->param, psprintf("[%s]", joined.data));
-			else
-				ecs_params_add(p, f->param, joined.data);
-		}
-		for (l = list_head(tags); l != NULL; l = lnext(tags, lnext(tags, l)))
-		{
-			n++;
-			ecs_params_add(p, psprintf("Tag.%d.Key", n), strVal(lfirst(l)));
-			ecs_params_add(p, psprintf("Tag.%d.Value", n),
-						   strVal(lfirst(lnext(tags, l))));
-		}
-	}
-	state->spec.param_sets = sets;
 	state->spec.regions = NIL;
 	state->regions_listed = false;
-	foreach(lc, regions)
-		state->spec.regions = lappend(state->spec.regions, strVal(lfirst(lc)));
-
-	/* what EXPLAIN says */
-	initStringInfo(&explain);
-	if (resource == ECS_RESOURCE_IMAGES)
-		describe_filter(&explain, "ImageOwnerAlias",
-						state->alias_check ? state->alias_check :
-						aliases ? aliases : list_make1(makeString("(any)")));
-	foreach(lc, each)
-		describe_filter(&explain, ((EcsFilter *) lfirst(lc))->param,
-						((EcsFilter *) lfirst(lc))->values);
-	foreach(lc, lists)
-		describe_filter(&explain, ((EcsFilter *) lfirst(lc))->param,
-						((EcsFilter *) lfirst(lc))->values);
-	for (lc = list_head(tags); lc != NULL; lc = lnext(tags, lnext(tags, lc)))
-		appendStringInfo(&explain, "%sTag %s = %s", explain.len > 0 ? ", " : "",
-						 strVal(lfirst(lc)), strVal(lfirst(lnext(tags, lc))));
-	state->explain_filters = explain.data;
-
+	for (i = 0; i < plan->nregions; i++)
+		state->spec.regions = lappend(state->spec.regions,
+									  (char *) plan->regions[i]);
+	state->spec.param_sets = NIL;
+	for (i = 0; i < plan->nparam_sets; i++)
+		state->spec.param_sets = lappend(state->spec.param_sets,
+										 &plan->param_sets[i]);
 	MemoryContextSwitchTo(old);
 }
 
@@ -1028,6 +759,23 @@ conversion_error_callback(void *arg)
 }
 
 /*
+ * among
+ *		Whether s is one of the n strings of values.
+ */
+static bool
+among(const char *s, const char *const *values, int n)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		if (strcmp(values[i], s) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
  * row_in_scope
  *		Whether a row has one of the owner aliases the table shows, when a
  *		lookup asked for any alias.
@@ -1036,16 +784,10 @@ static bool
 row_in_scope(EcsScanState *state, char **row)
 {
 	const char *alias = row ? row[state->ncolumns] : NULL;
-	ListCell   *lc;
 
-	if (state->alias_check == NIL)
-		return true;
-	foreach(lc, state->alias_check)
-	{
-		if (alias != NULL && strcmp(strVal(lfirst(lc)), alias) == 0)
-			return true;
-	}
-	return false;
+	return state->plan->nalias_check == 0 ||
+		(alias != NULL && among(alias, state->plan->alias_check,
+								state->plan->nalias_check));
 }
 
 /*
@@ -1058,21 +800,14 @@ row_in_scope(EcsScanState *state, char **row)
 static bool
 account_matches(EcsScanState *state)
 {
-	ListCell   *lc;
-
-	if (!state->need_account && state->account_filter == NIL)
+	if (!state->need_account && state->plan->naccounts == 0)
 		return true;
 	if (state->account_id == NULL)
 		state->account_id = MemoryContextStrdup(state->cxt,
 												ecs_credentials_account_id(state->config));
-	if (state->account_filter == NIL)
-		return true;
-	foreach(lc, state->account_filter)
-	{
-		if (strcmp(strVal(lfirst(lc)), state->account_id) == 0)
-			return true;
-	}
-	return false;
+	return state->plan->naccounts == 0 ||
+		among(state->account_id, state->plan->accounts,
+			  state->plan->naccounts);
 }
 
 /*
@@ -1343,6 +1078,7 @@ ecsReScanForeignScan(ForeignScanState *node)
 	if (state->deferred)
 	{
 		state->built = false;
+		state->plan = NULL;
 		MemoryContextReset(state->plan_cxt);
 	}
 }
@@ -1405,16 +1141,11 @@ ecsExplainForeignScan(ForeignScanState *node, ExplainState *es)
 								 strVal(lsecond((List *) lfirst(lc))));
 			ExplainPropertyText("ECS Filters from each outer row", buf.data, es);
 		}
-		else if (!state->no_rows && state->explain_filters[0] != '\0')
-			ExplainPropertyText("ECS Filters", state->explain_filters, es);
-		if (state->account_filter != NIL && !state->deferred)
-		{
-			StringInfoData buf;
-
-			initStringInfo(&buf);
-			describe_filter(&buf, "account_id", state->account_filter);
-			ExplainPropertyText("ECS Account Filter", buf.data, es);
-		}
+		else if (!state->no_rows && state->plan->explain[0] != '\0')
+			ExplainPropertyText("ECS Filters", state->plan->explain, es);
+		if (!state->deferred && state->plan->explain_accounts != NULL)
+			ExplainPropertyText("ECS Account Filter",
+								state->plan->explain_accounts, es);
 		if (state->spec.per_own_image && !state->deferred)
 			ExplainPropertyText("ECS Images", "every own image of each region", es);
 		if (state->spec.limit > 0)
