@@ -489,6 +489,7 @@ ecs_create_image(PG_FUNCTION_ARGS)
 	char	   *snapshot_id = arg_text(fcinfo, CreateArgSnapshotId);
 	EcsParams	params = {0};
 	EcsConfig  *config;
+	char	   *image_id;
 	int			sources;
 
 	sources = (instance_id != NULL) + (snapshot_id != NULL) +
@@ -527,9 +528,9 @@ ecs_create_image(PG_FUNCTION_ARGS)
 				   client_token(fcinfo, CreateArgClientToken));
 
 	config = server_config(fcinfo, CreateArgServer);
-	PG_RETURN_TEXT_P(cstring_to_text(ecs_imageops_create(config, region,
-														 &params, false,
-														 bool_arg(fcinfo, CreateArgWait))));
+	image_id = ecs_imageops_create(config, region, &params, false,
+								   bool_arg(fcinfo, CreateArgWait));
+	PG_RETURN_TEXT_P(cstring_to_text(image_id));
 }
 
 /* ecs_import_image's arguments */
@@ -555,6 +556,7 @@ ecs_import_image(PG_FUNCTION_ARGS)
 	char	   *region = region_arg(fcinfo, ImportArgRegion, "region_id");
 	EcsParams	params = {0};
 	EcsConfig  *config;
+	char	   *image_id;
 
 	ecs_params_add(&params, "RegionId", region);
 	ecs_params_add(&params, "DiskDeviceMapping.1.OSSBucket",
@@ -592,9 +594,9 @@ ecs_import_image(PG_FUNCTION_ARGS)
 				   client_token(fcinfo, ImportArgClientToken));
 
 	config = server_config(fcinfo, ImportArgServer);
-	PG_RETURN_TEXT_P(cstring_to_text(ecs_imageops_create(config, region,
-														 &params, true,
-														 bool_arg(fcinfo, ImportArgWait))));
+	image_id = ecs_imageops_create(config, region, &params, true,
+								   bool_arg(fcinfo, ImportArgWait));
+	PG_RETURN_TEXT_P(cstring_to_text(image_id));
 }
 
 /* ecs_copy_image's arguments */
@@ -622,6 +624,7 @@ ecs_copy_image(PG_FUNCTION_ARGS)
 	bool		encrypted = bool_arg(fcinfo, CopyArgEncrypted);
 	EcsParams	params = {0};
 	EcsConfig  *config;
+	char	   *copy_id;
 
 	if (!PG_ARGISNULL(CopyArgKmsKeyId) && !encrypted)
 		ereport(ERROR,
@@ -644,10 +647,9 @@ ecs_copy_image(PG_FUNCTION_ARGS)
 				   client_token(fcinfo, CopyArgClientToken));
 
 	config = server_config(fcinfo, CopyArgServer);
-	PG_RETURN_TEXT_P(cstring_to_text(ecs_imageops_copy(config, region,
-													   image_id, destination,
-													   &params,
-													   bool_arg(fcinfo, CopyArgWait))));
+	copy_id = ecs_imageops_copy(config, region, image_id, destination,
+								&params, bool_arg(fcinfo, CopyArgWait));
+	PG_RETURN_TEXT_P(cstring_to_text(copy_id));
 }
 
 /* ecs_cancel_copy_image's arguments */
@@ -739,6 +741,7 @@ ecs_export_image(PG_FUNCTION_ARGS)
 	char	   *image_id = required_text(fcinfo, ExportArgImageId, "image_id");
 	EcsParams	params = {0};
 	EcsConfig  *config;
+	char	   *task_id;
 
 	ecs_params_add(&params, "RegionId", region);
 	ecs_params_add(&params, "ImageId", image_id);
@@ -751,9 +754,9 @@ ecs_export_image(PG_FUNCTION_ARGS)
 	add_param(&params, "RoleName", arg_text(fcinfo, ExportArgRoleName));
 
 	config = server_config(fcinfo, ExportArgServer);
-	PG_RETURN_TEXT_P(cstring_to_text(ecs_imageops_export(config, region,
-														 image_id, &params,
-														 bool_arg(fcinfo, ExportArgWait))));
+	task_id = ecs_imageops_export(config, region, image_id, &params,
+								  bool_arg(fcinfo, ExportArgWait));
+	PG_RETURN_TEXT_P(cstring_to_text(task_id));
 }
 
 /* ecs_modify_image's arguments */
