@@ -264,36 +264,37 @@ store(CredEntry *entry, const char *id, const char *secret, const char *token,
 static CredEntry *
 source_entry(const EcsConfig *config)
 {
+	const EcsCredentialOptions *opts = config->credentials;
 	CredEntry  *entry;
 
-	switch (config->credential_source)
+	switch (opts->source)
 	{
 		case ECS_SOURCE_ECS_RAM_ROLE:
 			entry = lookup_entry(psprintf("ecs_ram_role\x1f%s\x1f%s",
-										  config->metadata_endpoint,
-										  config->role_name ? config->role_name : ""));
+										  opts->metadata_endpoint,
+										  opts->role_name ? opts->role_name : ""));
 			if (needs_refresh(entry))
 				refresh_from_metadata(config, entry);
 			break;
 		case ECS_SOURCE_OIDC:
 			entry = lookup_entry(psprintf("oidc\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%d",
-										  config->sts_endpoint,
-										  config->oidc_role_arn,
-										  config->oidc_provider_arn,
-										  config->oidc_token_file,
-										  config->role_session_name,
-										  config->duration_s));
+										  opts->sts_endpoint,
+										  opts->oidc_role_arn,
+										  opts->oidc_provider_arn,
+										  opts->oidc_token_file,
+										  opts->role_session_name,
+										  opts->duration_s));
 			if (needs_refresh(entry))
 				refresh_with_oidc(config, entry);
 			break;
 		default:
 			entry = lookup_entry(psprintf("access_key\x1f%s\x1f%s\x1f%s",
-										  config->access_key_id,
-										  config->access_key_secret,
-										  config->security_token ? config->security_token : ""));
+										  opts->access_key_id,
+										  opts->access_key_secret,
+										  opts->security_token ? opts->security_token : ""));
 			if (entry->creds.access_key_id == NULL)
-				store(entry, config->access_key_id, config->access_key_secret,
-					  config->security_token, NULL);
+				store(entry, opts->access_key_id, opts->access_key_secret,
+					  opts->security_token, NULL);
 			break;
 	}
 	return entry;
@@ -307,17 +308,18 @@ source_entry(const EcsConfig *config)
 static CredEntry *
 final_entry(const EcsConfig *config)
 {
+	const EcsCredentialOptions *opts = config->credentials;
 	CredEntry  *base = source_entry(config);
 	CredEntry  *entry;
 
-	if (config->role_arn == NULL)
+	if (opts->role_arn == NULL)
 		return base;
 	entry = lookup_entry(psprintf("%s\x1frole\x1f%s\x1f%s\x1f%s\x1f%d\x1f%s\x1f%s",
-								  base->key, config->sts_endpoint,
-								  config->role_arn, config->role_session_name,
-								  config->duration_s,
-								  config->external_id ? config->external_id : "",
-								  config->policy ? config->policy : ""));
+								  base->key, opts->sts_endpoint,
+								  opts->role_arn, opts->role_session_name,
+								  opts->duration_s,
+								  opts->external_id ? opts->external_id : "",
+								  opts->policy ? opts->policy : ""));
 	if (needs_refresh(entry))
 		refresh_with_role(config, entry, base);
 	return entry;
@@ -343,24 +345,25 @@ ecs_credentials_get(const EcsConfig *config)
 char *
 ecs_credentials_identity(const EcsConfig *config)
 {
+	const EcsCredentialOptions *opts = config->credentials;
 	const char *source;
 
-	switch (config->credential_source)
+	switch (opts->source)
 	{
 		case ECS_SOURCE_ECS_RAM_ROLE:
 			source = psprintf("ecs_ram_role:%s",
-							  config->role_name ? config->role_name : "");
+							  opts->role_name ? opts->role_name : "");
 			break;
 		case ECS_SOURCE_OIDC:
-			source = psprintf("oidc:%s", config->oidc_role_arn);
+			source = psprintf("oidc:%s", opts->oidc_role_arn);
 			break;
 		default:
-			source = config->access_key_id;
+			source = opts->access_key_id;
 			break;
 	}
-	if (config->role_arn == NULL)
+	if (opts->role_arn == NULL)
 		return pstrdup(source);
-	return psprintf("%s>%s", source, config->role_arn);
+	return psprintf("%s>%s", source, opts->role_arn);
 }
 
 /*
@@ -437,7 +440,7 @@ build_sts(void *arg)
 	/* the caller has just refreshed them if need be */
 	if (call->signer != NULL)
 		creds = &call->signer->creds;
-	req->url = ecs_api_url(call->config->sts_endpoint, "/");
+	req->url = ecs_api_url(call->config->credentials->sts_endpoint, "/");
 	req->body = ecs_api_rpc_body(call->params, call->action, STS_API_VERSION,
 								 creds);
 	req->headers = ecs_api_rpc_headers(call->action, STS_API_VERSION);
@@ -485,11 +488,12 @@ sts_errhint(const EcsApiError *err)
 static void
 refresh_from_metadata(const EcsConfig *config, CredEntry *entry)
 {
+	const EcsCredentialOptions *opts = config->credentials;
 	PlainRequest req = {0};
 	EcsApiError err;
 	char	   *token;
 	char	   *token_header;
-	char	   *role = config->role_name;
+	char	   *role = opts->role_name;
 	char	   *body;
 	static const char *const paths[] = {
 		"Code", "AccessKeyId", "AccessKeySecret", "SecurityToken", "Expiration"
@@ -497,7 +501,7 @@ refresh_from_metadata(const EcsConfig *config, CredEntry *entry)
 	char	   *values[lengthof(paths)];
 
 	req.method = "PUT";
-	req.url = ecs_api_url(config->metadata_endpoint, "/latest/api/token");
+	req.url = ecs_api_url(opts->metadata_endpoint, "/latest/api/token");
 	req.header = "X-aliyun-ecs-metadata-token-ttl-seconds: " IMDS_TOKEN_TTL_S;
 	token = ecs_api_send(config, build_plain, &req, &err, NULL);
 	if (token == NULL && err.transport != ECS_TRANSPORT_OK)
@@ -518,7 +522,7 @@ refresh_from_metadata(const EcsConfig *config, CredEntry *entry)
 	req.header = token_header;
 	if (role == NULL)
 	{
-		req.url = ecs_api_url(config->metadata_endpoint, IMDS_CREDENTIALS_PATH);
+		req.url = ecs_api_url(opts->metadata_endpoint, IMDS_CREDENTIALS_PATH);
 		role = ecs_api_send(config, build_plain, &req, &err, NULL);
 		if (role != NULL)
 			role[strcspn(role, "\r\n")] = '\0';
@@ -538,7 +542,7 @@ refresh_from_metadata(const EcsConfig *config, CredEntry *entry)
 					 errmsg("the instance metadata service gave an invalid RAM role name")));
 	}
 
-	req.url = ecs_api_url(config->metadata_endpoint,
+	req.url = ecs_api_url(opts->metadata_endpoint,
 						  psprintf("%s%s", IMDS_CREDENTIALS_PATH, role));
 	body = ecs_api_send(config, build_plain, &req, &err, NULL);
 	wipe_string(token);
@@ -659,26 +663,27 @@ store_sts_answer(CredEntry *entry, const char *body, const char *what)
 static void
 refresh_with_oidc(const EcsConfig *config, CredEntry *entry)
 {
+	const EcsCredentialOptions *opts = config->credentials;
 	EcsParams	params = {0};
 	EcsApiError err;
-	char	   *token = read_token_file(config->oidc_token_file);
+	char	   *token = read_token_file(opts->oidc_token_file);
 	char	   *body;
 
-	ecs_params_add(&params, "RoleArn", config->oidc_role_arn);
-	ecs_params_add(&params, "OIDCProviderArn", config->oidc_provider_arn);
+	ecs_params_add(&params, "RoleArn", opts->oidc_role_arn);
+	ecs_params_add(&params, "OIDCProviderArn", opts->oidc_provider_arn);
 	ecs_params_add(&params, "OIDCToken", token);
-	ecs_params_add(&params, "RoleSessionName", config->role_session_name);
+	ecs_params_add(&params, "RoleSessionName", opts->role_session_name);
 	ecs_params_add(&params, "DurationSeconds",
-				   psprintf("%d", config->duration_s));
+				   psprintf("%d", opts->duration_s));
 	body = sts_call(config, "AssumeRoleWithOIDC", &params, NULL, &err);
 	wipe_string(token);
 	if (body == NULL)
 		ereport(ERROR,
 				(errcode(ecs_api_errcode(&err)),
 				 errmsg("could not assume role \"%s\" with the OIDC token",
-						config->oidc_role_arn),
+						opts->oidc_role_arn),
 				 ecs_api_errdetail(&err), sts_errhint(&err)));
-	store_sts_answer(entry, body, config->oidc_role_arn);
+	store_sts_answer(entry, body, opts->oidc_role_arn);
 	wipe_string(body);
 }
 
@@ -689,24 +694,25 @@ refresh_with_oidc(const EcsConfig *config, CredEntry *entry)
 static void
 refresh_with_role(const EcsConfig *config, CredEntry *entry, CredEntry *base)
 {
+	const EcsCredentialOptions *opts = config->credentials;
 	EcsParams	params = {0};
 	EcsApiError err;
 	char	   *body;
 
-	ecs_params_add(&params, "RoleArn", config->role_arn);
-	ecs_params_add(&params, "RoleSessionName", config->role_session_name);
+	ecs_params_add(&params, "RoleArn", opts->role_arn);
+	ecs_params_add(&params, "RoleSessionName", opts->role_session_name);
 	ecs_params_add(&params, "DurationSeconds",
-				   psprintf("%d", config->duration_s));
-	if (config->external_id)
-		ecs_params_add(&params, "ExternalId", config->external_id);
-	if (config->policy)
-		ecs_params_add(&params, "Policy", config->policy);
+				   psprintf("%d", opts->duration_s));
+	if (opts->external_id)
+		ecs_params_add(&params, "ExternalId", opts->external_id);
+	if (opts->policy)
+		ecs_params_add(&params, "Policy", opts->policy);
 	body = sts_call(config, "AssumeRole", &params, base, &err);
 	if (body == NULL)
 		ereport(ERROR,
 				(errcode(ecs_api_errcode(&err)),
-				 errmsg("could not assume role \"%s\"", config->role_arn),
+				 errmsg("could not assume role \"%s\"", opts->role_arn),
 				 ecs_api_errdetail(&err), sts_errhint(&err)));
-	store_sts_answer(entry, body, config->role_arn);
+	store_sts_answer(entry, body, opts->role_arn);
 	wipe_string(body);
 }

@@ -32,14 +32,6 @@
 /* Largest response body we accept, in bytes */
 #define ECS_MAX_RESPONSE_BYTES (64 * 1024 * 1024)
 
-/* Where the credentials of a user mapping come from */
-typedef enum EcsCredentialSource
-{
-	ECS_SOURCE_ACCESS_KEY,		/* access_key_id and access_key_secret */
-	ECS_SOURCE_ECS_RAM_ROLE,	/* the instance's RAM role (metadata service) */
-	ECS_SOURCE_OIDC				/* AssumeRoleWithOIDC with a token file */
-} EcsCredentialSource;
-
 /* A pushed filter with its values for one execution */
 typedef struct EcsFilter
 {
@@ -47,6 +39,23 @@ typedef struct EcsFilter
 	char	   *param;			/* request parameter */
 	List	   *values;			/* String nodes; key, value, ... for tags */
 } EcsFilter;
+
+/*
+ * A list option that may instead name every item: the regions option
+ * ("*") and image_owner_alias ("all")
+ */
+typedef struct EcsNameList
+{
+	bool		all;
+	List	   *names;			/* char *; NIL with all */
+} EcsNameList;
+
+/*
+ * The options that say where a user mapping's credentials come from
+ * (credentials.h); only option.c, credentials.c and the request builders
+ * see inside
+ */
+typedef struct EcsCredentialOptions EcsCredentialOptions;
 
 /*
  * Every option that applies to one use of a server: the server's options,
@@ -62,7 +71,7 @@ typedef struct EcsConfig
 	char	   *oos_endpoint;	/* NULL: the official hosts, or derived */
 	bool		network_vpc;	/* network 'vpc': the VPC hosts */
 	char	   *connect_to;		/* "host:port" every connection goes to */
-	char	   *regions;		/* "*" or a comma-separated list */
+	EcsNameList regions;		/* region ids; all for "*" */
 	int			signature_version;	/* 1 or 3 */
 	int			max_concurrency;
 	int			page_size;
@@ -71,36 +80,16 @@ typedef struct EcsConfig
 	int			max_retries;
 	char	   *ca_file;		/* NULL: the system store */
 	int			cache_ttl_s;
-	bool		updatable;
+	bool		updatable;		/* the table's, else the server's */
+	bool		async_capable;	/* the table's, else the server's */
 	char	   *language;		/* AcceptLanguage of DescribeRegions */
 
 	/* table options (defaults when there is no table) */
 	EcsResource resource;
-	char	   *image_owner_alias;	/* comma-separated aliases, or "all" */
+	EcsNameList owner_aliases;	/* image_owner_alias; all for "all" */
 
-	/* user mapping options; never print these */
-	char	   *access_key_id;
-	char	   *access_key_secret;
-	char	   *security_token;
-
-	/*
-	 * Where the credentials come from (user mapping), the role to assume on
-	 * top (server or user mapping, the mapping's values win) and the
-	 * endpoints of STS and the metadata service (server).  Only
-	 * credentials.c reads these.
-	 */
-	EcsCredentialSource credential_source;
-	char	   *role_name;		/* ecs_ram_role: NULL asks the instance */
-	char	   *oidc_role_arn;
-	char	   *oidc_provider_arn;
-	char	   *oidc_token_file;
-	char	   *role_arn;		/* NULL: no AssumeRole */
-	char	   *role_session_name;
-	int			duration_s;
-	char	   *external_id;
-	char	   *policy;
-	char	   *sts_endpoint;
-	char	   *metadata_endpoint;
+	/* user mapping options (and the server's role options) */
+	EcsCredentialOptions *credentials;
 } EcsConfig;
 
 /* How an HTTP exchange ended */
@@ -246,8 +235,7 @@ extern bool ecs_valid_region_id(const char *s);
 extern void ecs_check_region_id(const char *s);
 extern bool ecs_option_bool(DefElem *def);
 extern EcsResource ecs_option_resource(List *table_options);
-extern bool ecs_option_table_bool(Oid foreigntableid, const char *name,
-								  bool dflt);
+extern EcsConfig *ecs_option_table_options(Oid foreigntableid);
 
 /* in http.c */
 extern void ecs_http_init(void);

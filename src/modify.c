@@ -103,7 +103,7 @@ static void update_tags(EcsModifyState *state, const char *region,
 int
 ecsIsForeignRelUpdatable(Relation rel)
 {
-	if (!ecs_option_table_bool(RelationGetRelid(rel), "updatable", false))
+	if (!ecs_option_table_options(RelationGetRelid(rel))->updatable)
 		return 0;
 	switch (ecs_scan_table_resource(RelationGetRelid(rel)))
 	{

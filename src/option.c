@@ -36,6 +36,7 @@
 #include "utils/guc.h"
 #include "utils/syscache.h"
 
+#include "credentials.h"
 #include "ecs_image_fdw.h"
 
 PG_FUNCTION_INFO_V1(ecs_image_fdw_validator);
@@ -75,55 +76,62 @@ typedef struct EcsOption
 	int			min;
 	int			max;
 	bool		superuser_only; /* it reads files or picks where keys go */
+	bool		credential;		/* its value goes in config->credentials */
+	int			offset;			/* where its value goes; -1: not kept */
 } EcsOption;
 
+/* Where an option's value goes, in EcsConfig or EcsCredentialOptions */
+#define CONF(field) false, offsetof(EcsConfig, field)
+#define CRED(field) true, offsetof(EcsCredentialOptions, field)
+#define NOWHERE false, -1
+
 static const EcsOption ecs_options[] = {
-	{"endpoint", ForeignServerRelationId, OPT_ENDPOINT, 0, 0, true},
-	{"oos_endpoint", ForeignServerRelationId, OPT_ENDPOINT, 0, 0, true},
-	{"regions", ForeignServerRelationId, OPT_REGIONS, 0, 0, false},
-	{"signature_version", ForeignServerRelationId, OPT_SIGNATURE, 0, 0, false},
-	{"max_concurrency", ForeignServerRelationId, OPT_INT, 1, 64, false},
-	{"page_size", ForeignServerRelationId, OPT_INT, 1, 100, false},
-	{"connect_timeout_ms", ForeignServerRelationId, OPT_INT, 1, 600000, false},
-	{"request_timeout_ms", ForeignServerRelationId, OPT_INT, 1, 3600000, false},
-	{"max_retries", ForeignServerRelationId, OPT_INT, 0, 20, false},
-	{"ca_file", ForeignServerRelationId, OPT_PATH, 0, 0, true},
-	{"cache_ttl_s", ForeignServerRelationId, OPT_INT, 0, 86400, false},
-	{"updatable", ForeignServerRelationId, OPT_BOOL, 0, 0, false},
-	{"language", ForeignServerRelationId, OPT_LANGUAGE, 0, 0, false},
-	{"sts_endpoint", ForeignServerRelationId, OPT_STS_ENDPOINT, 0, 0, true},
-	{"metadata_endpoint", ForeignServerRelationId, OPT_METADATA_ENDPOINT, 0, 0, true},
-	{"role_arn", ForeignServerRelationId, OPT_ROLE_ARN, 0, 0, false},
-	{"role_session_name", ForeignServerRelationId, OPT_SESSION_NAME, 2, 64, false},
-	{"duration_s", ForeignServerRelationId, OPT_INT, 900, 43200, false},
-	{"external_id", ForeignServerRelationId, OPT_EXTERNAL_ID, 2, 1224, false},
-	{"policy", ForeignServerRelationId, OPT_TEXT, 1, 2048, false},
-	{"async_capable", ForeignServerRelationId, OPT_BOOL, 0, 0, false},
-	{"network", ForeignServerRelationId, OPT_NETWORK, 0, 0, false},
-	{"connect_to", ForeignServerRelationId, OPT_CONNECT_TO, 0, 0, true},
+	{"endpoint", ForeignServerRelationId, OPT_ENDPOINT, 0, 0, true, CONF(endpoint)},
+	{"oos_endpoint", ForeignServerRelationId, OPT_ENDPOINT, 0, 0, true, CONF(oos_endpoint)},
+	{"regions", ForeignServerRelationId, OPT_REGIONS, 0, 0, false, CONF(regions)},
+	{"signature_version", ForeignServerRelationId, OPT_SIGNATURE, 0, 0, false, CONF(signature_version)},
+	{"max_concurrency", ForeignServerRelationId, OPT_INT, 1, 64, false, CONF(max_concurrency)},
+	{"page_size", ForeignServerRelationId, OPT_INT, 1, 100, false, CONF(page_size)},
+	{"connect_timeout_ms", ForeignServerRelationId, OPT_INT, 1, 600000, false, CONF(connect_timeout_ms)},
+	{"request_timeout_ms", ForeignServerRelationId, OPT_INT, 1, 3600000, false, CONF(request_timeout_ms)},
+	{"max_retries", ForeignServerRelationId, OPT_INT, 0, 20, false, CONF(max_retries)},
+	{"ca_file", ForeignServerRelationId, OPT_PATH, 0, 0, true, CONF(ca_file)},
+	{"cache_ttl_s", ForeignServerRelationId, OPT_INT, 0, 86400, false, CONF(cache_ttl_s)},
+	{"updatable", ForeignServerRelationId, OPT_BOOL, 0, 0, false, CONF(updatable)},
+	{"language", ForeignServerRelationId, OPT_LANGUAGE, 0, 0, false, CONF(language)},
+	{"sts_endpoint", ForeignServerRelationId, OPT_STS_ENDPOINT, 0, 0, true, CRED(sts_endpoint)},
+	{"metadata_endpoint", ForeignServerRelationId, OPT_METADATA_ENDPOINT, 0, 0, true, CRED(metadata_endpoint)},
+	{"role_arn", ForeignServerRelationId, OPT_ROLE_ARN, 0, 0, false, CRED(role_arn)},
+	{"role_session_name", ForeignServerRelationId, OPT_SESSION_NAME, 2, 64, false, CRED(role_session_name)},
+	{"duration_s", ForeignServerRelationId, OPT_INT, 900, 43200, false, CRED(duration_s)},
+	{"external_id", ForeignServerRelationId, OPT_EXTERNAL_ID, 2, 1224, false, CRED(external_id)},
+	{"policy", ForeignServerRelationId, OPT_TEXT, 1, 2048, false, CRED(policy)},
+	{"async_capable", ForeignServerRelationId, OPT_BOOL, 0, 0, false, CONF(async_capable)},
+	{"network", ForeignServerRelationId, OPT_NETWORK, 0, 0, false, CONF(network_vpc)},
+	{"connect_to", ForeignServerRelationId, OPT_CONNECT_TO, 0, 0, true, CONF(connect_to)},
 
-	{"access_key_id", UserMappingRelationId, OPT_KEY_ID, 1, 128, false},
-	{"access_key_secret", UserMappingRelationId, OPT_TEXT, 0, 0, false},
-	{"security_token", UserMappingRelationId, OPT_TOKEN, 1, 16384, false},
-	{"credential_source", UserMappingRelationId, OPT_SOURCE, 0, 0, false},
-	{"role_name", UserMappingRelationId, OPT_ROLE_NAME, 1, 64, false},
-	{"oidc_role_arn", UserMappingRelationId, OPT_ROLE_ARN, 0, 0, false},
-	{"oidc_provider_arn", UserMappingRelationId, OPT_PROVIDER_ARN, 0, 0, false},
-	{"oidc_token_file", UserMappingRelationId, OPT_PATH, 0, 0, true},
-	{"role_arn", UserMappingRelationId, OPT_ROLE_ARN, 0, 0, false},
-	{"role_session_name", UserMappingRelationId, OPT_SESSION_NAME, 2, 64, false},
-	{"duration_s", UserMappingRelationId, OPT_INT, 900, 43200, false},
-	{"external_id", UserMappingRelationId, OPT_EXTERNAL_ID, 2, 1224, false},
-	{"policy", UserMappingRelationId, OPT_TEXT, 1, 2048, false},
+	{"access_key_id", UserMappingRelationId, OPT_KEY_ID, 1, 128, false, CRED(access_key_id)},
+	{"access_key_secret", UserMappingRelationId, OPT_TEXT, 0, 0, false, CRED(access_key_secret)},
+	{"security_token", UserMappingRelationId, OPT_TOKEN, 1, 16384, false, CRED(security_token)},
+	{"credential_source", UserMappingRelationId, OPT_SOURCE, 0, 0, false, CRED(source)},
+	{"role_name", UserMappingRelationId, OPT_ROLE_NAME, 1, 64, false, CRED(role_name)},
+	{"oidc_role_arn", UserMappingRelationId, OPT_ROLE_ARN, 0, 0, false, CRED(oidc_role_arn)},
+	{"oidc_provider_arn", UserMappingRelationId, OPT_PROVIDER_ARN, 0, 0, false, CRED(oidc_provider_arn)},
+	{"oidc_token_file", UserMappingRelationId, OPT_PATH, 0, 0, true, CRED(oidc_token_file)},
+	{"role_arn", UserMappingRelationId, OPT_ROLE_ARN, 0, 0, false, CRED(role_arn)},
+	{"role_session_name", UserMappingRelationId, OPT_SESSION_NAME, 2, 64, false, CRED(role_session_name)},
+	{"duration_s", UserMappingRelationId, OPT_INT, 900, 43200, false, CRED(duration_s)},
+	{"external_id", UserMappingRelationId, OPT_EXTERNAL_ID, 2, 1224, false, CRED(external_id)},
+	{"policy", UserMappingRelationId, OPT_TEXT, 1, 2048, false, CRED(policy)},
 
-	{"resource", ForeignTableRelationId, OPT_RESOURCE, 0, 0, false},
-	{"regions", ForeignTableRelationId, OPT_REGIONS, 0, 0, false},
-	{"image_owner_alias", ForeignTableRelationId, OPT_OWNER_ALIAS, 0, 0, false},
-	{"updatable", ForeignTableRelationId, OPT_BOOL, 0, 0, false},
-	{"async_capable", ForeignTableRelationId, OPT_BOOL, 0, 0, false},
+	{"resource", ForeignTableRelationId, OPT_RESOURCE, 0, 0, false, CONF(resource)},
+	{"regions", ForeignTableRelationId, OPT_REGIONS, 0, 0, false, CONF(regions)},
+	{"image_owner_alias", ForeignTableRelationId, OPT_OWNER_ALIAS, 0, 0, false, CONF(owner_aliases)},
+	{"updatable", ForeignTableRelationId, OPT_BOOL, 0, 0, false, CONF(updatable)},
+	{"async_capable", ForeignTableRelationId, OPT_BOOL, 0, 0, false, CONF(async_capable)},
 
-	{"field", AttributeRelationId, OPT_TEXT, 0, 0, false},
-	{NULL, InvalidOid, OPT_TEXT, 0, 0, false}
+	{"field", AttributeRelationId, OPT_TEXT, 0, 0, false, NOWHERE},
+	{NULL, InvalidOid, OPT_TEXT, 0, 0, false, NOWHERE}
 };
 
 #define KEY_ID_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
@@ -174,7 +182,9 @@ static void check_regions(const char *name, const char *value);
 static char *resource_choices(void);
 static List *user_mapping_options(Oid userid, Oid serverid,
 								  const char *servername);
+static EcsNameList name_list(const char *value, const char *every);
 static void apply_option(EcsConfig *config, DefElem *def);
+static EcsConfig *config_defaults(ForeignServer *server);
 
 /*
  * ecs_image_fdw_validator
@@ -893,101 +903,110 @@ user_mapping_options(Oid userid, Oid serverid, const char *servername)
 }
 
 /*
+ * name_list
+ *		A list option's value: every item if it is the word every, else
+ *		the comma-separated names.
+ */
+static EcsNameList
+name_list(const char *value, const char *every)
+{
+	EcsNameList result = {false, NIL};
+
+	if (strcmp(value, every) == 0)
+		result.all = true;
+	else
+		result.names = ecs_option_split_list(value);
+	return result;
+}
+
+/*
  * apply_option
- *		Store one already-validated option in config.
+ *		Store one already-validated option where ecs_options says, in
+ *		config or its credentials.
  */
 static void
 apply_option(EcsConfig *config, DefElem *def)
 {
-	const char *name = def->defname;
 	char	   *value = defGetString(def);
-	const EcsOption *opt = NULL;
-	const EcsOption *o;
+	const EcsOption *opt;
+	char	   *dest;
 
-	for (o = ecs_options; o->name != NULL; o++)
+	for (opt = ecs_options; opt->name != NULL; opt++)
 	{
-		if (strcmp(o->name, name) == 0)
-		{
-			opt = o;
+		if (strcmp(opt->name, def->defname) == 0)
 			break;
-		}
 	}
-	if (opt == NULL)
+	if (opt->name == NULL || opt->offset < 0)
 		return;					/* the validator rejected it already */
+	dest = (opt->credential ? (char *) config->credentials : (char *) config) +
+		opt->offset;
 
 	if (opt->type == OPT_INT)
 	{
-		int			v = parse_int_option(opt, value);
-
-		if (strcmp(name, "max_concurrency") == 0)
-			config->max_concurrency = v;
-		else if (strcmp(name, "page_size") == 0)
-			config->page_size = v;
-		else if (strcmp(name, "connect_timeout_ms") == 0)
-			config->connect_timeout_ms = v;
-		else if (strcmp(name, "request_timeout_ms") == 0)
-			config->request_timeout_ms = v;
-		else if (strcmp(name, "max_retries") == 0)
-			config->max_retries = v;
-		else if (strcmp(name, "cache_ttl_s") == 0)
-			config->cache_ttl_s = v;
-		else if (strcmp(name, "duration_s") == 0)
-			config->duration_s = v;
+		*(int *) dest = parse_int_option(opt, value);
 		return;
 	}
-
 	check_option_value(opt, def);
-	if (strcmp(name, "endpoint") == 0)
-		config->endpoint = value;
-	else if (strcmp(name, "oos_endpoint") == 0)
-		config->oos_endpoint = value;
-	else if (strcmp(name, "regions") == 0)
-		config->regions = value;
-	else if (strcmp(name, "signature_version") == 0)
-		config->signature_version = atoi(value);
-	else if (strcmp(name, "ca_file") == 0)
-		config->ca_file = value;
-	else if (strcmp(name, "updatable") == 0)
-		config->updatable = ecs_option_bool(def);
-	else if (strcmp(name, "language") == 0)
-		config->language = value;
-	else if (strcmp(name, "network") == 0)
-		config->network_vpc = strcmp(value, "vpc") == 0;
-	else if (strcmp(name, "connect_to") == 0)
-		config->connect_to = value;
-	else if (strcmp(name, "access_key_id") == 0)
-		config->access_key_id = value;
-	else if (strcmp(name, "access_key_secret") == 0)
-		config->access_key_secret = value;
-	else if (strcmp(name, "security_token") == 0)
-		config->security_token = value;
-	else if (strcmp(name, "resource") == 0)
-		config->resource = (EcsResource) ecs_catalog_resource(value);
-	else if (strcmp(name, "image_owner_alias") == 0)
-		config->image_owner_alias = value;
-	else if (strcmp(name, "credential_source") == 0)
-		config->credential_source =
-			(EcsCredentialSource) ecs_catalog_word(credential_sources, value);
-	else if (strcmp(name, "role_name") == 0)
-		config->role_name = value;
-	else if (strcmp(name, "oidc_role_arn") == 0)
-		config->oidc_role_arn = value;
-	else if (strcmp(name, "oidc_provider_arn") == 0)
-		config->oidc_provider_arn = value;
-	else if (strcmp(name, "oidc_token_file") == 0)
-		config->oidc_token_file = value;
-	else if (strcmp(name, "role_arn") == 0)
-		config->role_arn = value;
-	else if (strcmp(name, "role_session_name") == 0)
-		config->role_session_name = value;
-	else if (strcmp(name, "external_id") == 0)
-		config->external_id = value;
-	else if (strcmp(name, "policy") == 0)
-		config->policy = value;
-	else if (strcmp(name, "sts_endpoint") == 0)
-		config->sts_endpoint = value;
-	else if (strcmp(name, "metadata_endpoint") == 0)
-		config->metadata_endpoint = value;
+	switch (opt->type)
+	{
+		case OPT_SIGNATURE:
+			*(int *) dest = atoi(value);
+			break;
+		case OPT_BOOL:
+			*(bool *) dest = ecs_option_bool(def);
+			break;
+		case OPT_NETWORK:
+			*(bool *) dest = strcmp(value, "vpc") == 0;
+			break;
+		case OPT_RESOURCE:
+			*(EcsResource *) dest = (EcsResource) ecs_catalog_resource(value);
+			break;
+		case OPT_SOURCE:
+			*(EcsCredentialSource *) dest =
+				(EcsCredentialSource) ecs_catalog_word(credential_sources, value);
+			break;
+		case OPT_REGIONS:
+			*(EcsNameList *) dest = name_list(value, "*");
+			break;
+		case OPT_OWNER_ALIAS:
+			*(EcsNameList *) dest = name_list(value, "all");
+			break;
+		default:
+			*(char **) dest = value;
+			break;
+	}
+}
+
+/*
+ * config_defaults
+ *		A server's configuration before any option is applied.
+ */
+static EcsConfig *
+config_defaults(ForeignServer *server)
+{
+	EcsConfig  *config = palloc0(sizeof(EcsConfig));
+	EcsCredentialOptions *creds = palloc0(sizeof(EcsCredentialOptions));
+
+	config->serverid = server->serverid;
+	config->servername = server->servername;
+	config->regions.all = true;
+	config->signature_version = 3;
+	config->max_concurrency = 16;
+	config->page_size = 100;
+	config->connect_timeout_ms = 5000;
+	config->request_timeout_ms = 30000;
+	config->max_retries = 5;
+	config->async_capable = true;
+	config->resource = ECS_RESOURCE_IMAGES;
+	config->owner_aliases = name_list("self,others", "all");
+	config->language = "en-US";
+	config->credentials = creds;
+	creds->source = ECS_SOURCE_ACCESS_KEY;
+	creds->role_session_name = "ecs-image-fdw";
+	creds->duration_s = 3600;
+	creds->sts_endpoint = "https://sts.aliyuncs.com";
+	creds->metadata_endpoint = "http://" METADATA_ADDRESS;
+	return config;
 }
 
 /*
@@ -998,26 +1017,9 @@ EcsConfig *
 ecs_option_config_for_server(Oid serverid, Oid userid)
 {
 	ForeignServer *server = GetForeignServer(serverid);
-	EcsConfig  *config = palloc0(sizeof(EcsConfig));
+	EcsConfig  *config = config_defaults(server);
+	EcsCredentialOptions *creds = config->credentials;
 	ListCell   *lc;
-
-	config->serverid = serverid;
-	config->servername = server->servername;
-	config->regions = "*";
-	config->signature_version = 3;
-	config->max_concurrency = 16;
-	config->page_size = 100;
-	config->connect_timeout_ms = 5000;
-	config->request_timeout_ms = 30000;
-	config->max_retries = 5;
-	config->resource = ECS_RESOURCE_IMAGES;
-	config->image_owner_alias = "self,others";
-	config->language = "en-US";
-	config->credential_source = ECS_SOURCE_ACCESS_KEY;
-	config->role_session_name = "ecs-image-fdw";
-	config->duration_s = 3600;
-	config->sts_endpoint = "https://sts.aliyuncs.com";
-	config->metadata_endpoint = "http://" METADATA_ADDRESS;
 
 	/* the server's options, then the mapping's: its role options win */
 	foreach(lc, server->options)
@@ -1030,18 +1032,18 @@ ecs_option_config_for_server(Oid serverid, Oid userid)
 	 * server that a non-superuser owns (and so may alter) must not choose
 	 * which role they assume.
 	 */
-	if (config->credential_source != ECS_SOURCE_ACCESS_KEY &&
+	if (creds->source != ECS_SOURCE_ACCESS_KEY &&
 		has_role_option(server->options) && !superuser_arg(server->owner))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("the role options of server \"%s\" cannot be used with credential source \"%s\"",
 						server->servername,
-						credential_sources[config->credential_source]),
+						credential_sources[creds->source]),
 				 errdetail("The server is owned by a role that is not a superuser."),
 				 errhint("Set the role options in the user mapping, or have a superuser own the server.")));
 
-	if (config->credential_source == ECS_SOURCE_ACCESS_KEY &&
-		(config->access_key_id == NULL || config->access_key_secret == NULL))
+	if (creds->source == ECS_SOURCE_ACCESS_KEY &&
+		(creds->access_key_id == NULL || creds->access_key_secret == NULL))
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_DYNAMIC_PARAMETER_VALUE_NEEDED),
 				 errmsg("user mapping for server \"%s\" has no access key",
@@ -1108,28 +1110,24 @@ ecs_option_resource(List *table_options)
 }
 
 /*
- * ecs_option_table_bool
- *		A boolean option that a foreign table and its server may both have
- *		(the table's wins), or dflt.  Read without credentials, for the
- *		planner.
+ * ecs_option_table_options
+ *		The server's and the foreign table's options (the table's win),
+ *		without the calling role's user mapping: for the planner, which
+ *		has no credentials to ask for.  Its credentials are the defaults.
  */
-bool
-ecs_option_table_bool(Oid foreigntableid, const char *name, bool dflt)
+EcsConfig *
+ecs_option_table_options(Oid foreigntableid)
 {
 	ForeignTable *table = GetForeignTable(foreigntableid);
 	ForeignServer *server = GetForeignServer(table->serverid);
-	List	   *options = list_concat_copy(server->options, table->options);
-	bool		result = dflt;
+	EcsConfig  *config = config_defaults(server);
 	ListCell   *lc;
 
-	foreach(lc, options)
-	{
-		DefElem    *def = lfirst(lc);
-
-		if (strcmp(def->defname, name) == 0)
-			result = ecs_option_bool(def);
-	}
-	return result;
+	foreach(lc, server->options)
+		apply_option(config, lfirst(lc));
+	foreach(lc, table->options)
+		apply_option(config, lfirst(lc));
+	return config;
 }
 
 /*

@@ -126,7 +126,6 @@ typedef struct EcsScanState
 
 static void produce_row(AsyncRequest *areq);
 
-static int	regions_option_count(Oid foreigntableid);
 static double estimate_requests(RelOptInfo *baserel, List *clauses,
 								bool first_scan);
 static char *import_columns(EcsResource resource);
@@ -180,14 +179,14 @@ ecsGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 					 Oid foreigntableid)
 {
 	EcsPlanState *plan = palloc0(sizeof(EcsPlanState));
+	EcsConfig  *options = ecs_option_table_options(foreigntableid);
 	RangeTblEntry *rte = planner_rt_fetch(baserel->relid, root);
 	Relation	rel = table_open(rte->relid, NoLock);
 	TupleDesc	tupdesc = RelationGetDescr(rel);
 	int			i;
 
-	plan->resource = ecs_scan_table_resource(foreigntableid);
-	plan->async_capable = ecs_option_table_bool(foreigntableid,
-												"async_capable", true);
+	plan->resource = options->resource;
+	plan->async_capable = options->async_capable;
 	plan->natts = tupdesc->natts;
 	plan->fields = palloc0(sizeof(char *) * Max(1, tupdesc->natts));
 	for (i = 0; i < tupdesc->natts; i++)
@@ -199,7 +198,8 @@ ecsGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 										   NameStr(att->attname));
 	}
 	table_close(rel, NoLock);
-	plan->nregions = regions_option_count(foreigntableid);
+	plan->nregions = options->regions.all ? 0 :
+		list_length(options->regions.names);
 	baserel->fdw_private = plan;
 
 	baserel->rows = clamp_row_est(ecs_resources[plan->resource].rows *
@@ -232,31 +232,6 @@ ec_member_matches(PlannerInfo *root, RelOptInfo *rel, EquivalenceClass *ec,
 		return false;
 	state->current = em->em_expr;
 	return true;
-}
-
-/*
- * regions_option_count
- *		How many regions the regions option (the table's, else the server's)
- *		names; 0 for "*".
- */
-static int
-regions_option_count(Oid foreigntableid)
-{
-	ForeignTable *table = GetForeignTable(foreigntableid);
-	List	   *options = list_concat_copy(GetForeignServer(table->serverid)->options,
-										   table->options);
-	const char *regions = "*";
-	ListCell   *lc;
-
-	foreach(lc, options)
-	{
-		DefElem    *def = lfirst(lc);
-
-		if (strcmp(def->defname, "regions") == 0)
-			regions = defGetString(def);
-	}
-	return strcmp(regions, "*") == 0 ? 0 :
-		list_length(ecs_option_split_list(regions));
 }
 
 /*
@@ -683,12 +658,12 @@ plan_input(EcsConfig *config, List *filters)
 	ListCell   *lc;
 
 	input->resource = config->resource;
-	if (strcmp(config->regions, "*") != 0)
-		input->regions = string_array(ecs_option_split_list(config->regions),
-									  false, &input->nregions);
-	if (strcmp(config->image_owner_alias, "all") != 0)
-		input->aliases = string_array(ecs_option_split_list(config->image_owner_alias),
-									  false, &input->naliases);
+	if (!config->regions.all)
+		input->regions = string_array(config->regions.names, false,
+									  &input->nregions);
+	if (!config->owner_aliases.all)
+		input->aliases = string_array(config->owner_aliases.names, false,
+									  &input->naliases);
 	foreach(lc, filters)
 	{
 		EcsFilter  *filter = lfirst(lc);
