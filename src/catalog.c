@@ -61,105 +61,67 @@ static const char *const region_image_fields[] = {"RegionId", "ImageId", NULL};
 static const char *const no_fields[] = {NULL};
 
 static const EcsColumnDef images_columns[] = {
-	{"region_id", "text", NULL},
-	{"image_id", "text", NULL},
-	{"image_name", "text", NULL},
-	{"image_family", "text", NULL},
-	{"image_version", "text", NULL},
-	{"description", "text", NULL},
-	{"status", "text", NULL},
-	{"progress", "int", NULL},
-	{"size", "int", NULL},
-	{"architecture", "text", NULL},
-	{"os_type", "text", "OSType"},
-	{"os_name", "text", "OSName"},
-	{"os_name_en", "text", "OSNameEn"},
-	{"platform", "text", NULL},
-	{"boot_mode", "text", NULL},
-	{"image_owner_alias", "text", NULL},
-	{"image_owner_id", "text", NULL},
-	{"usage", "text", NULL},
-	{"is_copied", "boolean", NULL},
-	{"is_self_shared", "boolean", NULL},
+	{"region_id", "text", NULL}, {"image_id", "text", NULL},
+	{"image_name", "text", NULL}, {"image_family", "text", NULL},
+	{"image_version", "text", NULL}, {"description", "text", NULL},
+	{"status", "text", NULL}, {"progress", "int", NULL},
+	{"size", "int", NULL}, {"architecture", "text", NULL},
+	{"os_type", "text", "OSType"}, {"os_name", "text", "OSName"},
+	{"os_name_en", "text", "OSNameEn"}, {"platform", "text", NULL},
+	{"boot_mode", "text", NULL}, {"image_owner_alias", "text", NULL},
+	{"image_owner_id", "text", NULL}, {"usage", "text", NULL},
+	{"is_copied", "boolean", NULL}, {"is_self_shared", "boolean", NULL},
 	{"is_subscribed", "boolean", NULL},
 	{"is_support_cloudinit", "boolean", NULL},
 	{"is_support_io_optimized", "boolean", NULL},
-	{"is_public", "boolean", NULL},
-	{"creation_time", "timestamptz", NULL},
-	{"product_code", "text", NULL},
-	{"resource_group_id", "text", NULL},
-	{"license_type", "text", NULL},
-	{"tags", "jsonb", NULL},
-	{"disk_device_mappings", "jsonb", NULL},
-	{"features", "jsonb", NULL},
-	{"raw", "jsonb", "*"},
-	{"account_id", "text", ECS_ACCOUNT_FIELD},
-	{NULL, NULL, NULL}
+	{"is_public", "boolean", NULL}, {"creation_time", "timestamptz", NULL},
+	{"product_code", "text", NULL}, {"resource_group_id", "text", NULL},
+	{"license_type", "text", NULL}, {"tags", "jsonb", NULL},
+	{"disk_device_mappings", "jsonb", NULL}, {"features", "jsonb", NULL},
+	{"raw", "jsonb", "*"}, {"account_id", "text", ECS_ACCOUNT_FIELD},
+	{NULL, NULL, NULL},
 };
 
 static const EcsColumnDef share_permissions_columns[] = {
-	{"region_id", "text", NULL},
-	{"image_id", "text", NULL},
-	{"account_id", "text", "AliyunId"},
-	{"shared_time", "timestamptz", NULL},
-	{"owner_account_id", "text", ECS_ACCOUNT_FIELD},
-	{NULL, NULL, NULL}
+	{"region_id", "text", NULL}, {"image_id", "text", NULL},
+	{"account_id", "text", "AliyunId"}, {"shared_time", "timestamptz", NULL},
+	{"owner_account_id", "text", ECS_ACCOUNT_FIELD}, {NULL, NULL, NULL},
 };
 
 static const EcsColumnDef regions_columns[] = {
-	{"region_id", "text", NULL},
-	{"local_name", "text", NULL},
-	{"region_endpoint", "text", NULL},
-	{"status", "text", NULL},
-	{"account_id", "text", ECS_ACCOUNT_FIELD},
-	{NULL, NULL, NULL}
+	{"region_id", "text", NULL}, {"local_name", "text", NULL},
+	{"region_endpoint", "text", NULL}, {"status", "text", NULL},
+	{"account_id", "text", ECS_ACCOUNT_FIELD}, {NULL, NULL, NULL},
 };
 
 static const EcsColumnDef tasks_columns[] = {
-	{"region_id", "text", NULL},
-	{"task_id", "text", NULL},
-	{"task_action", "text", NULL},
-	{"task_status", "text", NULL},
+	{"region_id", "text", NULL}, {"task_id", "text", NULL},
+	{"task_action", "text", NULL}, {"task_status", "text", NULL},
 	{"task_progress", "int", "TaskProcess"},
 	{"support_cancel", "boolean", NULL},
 	{"creation_time", "timestamptz", NULL},
-	{"finished_time", "timestamptz", NULL},
-	{"resource_id", "text", NULL},
-	{"account_id", "text", ECS_ACCOUNT_FIELD},
-	{NULL, NULL, NULL}
+	{"finished_time", "timestamptz", NULL}, {"resource_id", "text", NULL},
+	{"account_id", "text", ECS_ACCOUNT_FIELD}, {NULL, NULL, NULL},
 };
 
 static const EcsColumnDef instances_columns[] = {
-	{"region_id", "text", NULL},
-	{"instance_id", "text", NULL},
-	{"instance_name", "text", NULL},
-	{"image_id", "text", NULL},
-	{"status", "text", NULL},
-	{"instance_type", "text", NULL},
-	{"creation_time", "timestamptz", NULL},
-	{"zone_id", "text", NULL},
-	{"tags", "jsonb", NULL},
-	{"raw", "jsonb", "*"},
-	{"account_id", "text", ECS_ACCOUNT_FIELD},
-	{NULL, NULL, NULL}
+	{"region_id", "text", NULL}, {"instance_id", "text", NULL},
+	{"instance_name", "text", NULL}, {"image_id", "text", NULL},
+	{"status", "text", NULL}, {"instance_type", "text", NULL},
+	{"creation_time", "timestamptz", NULL}, {"zone_id", "text", NULL},
+	{"tags", "jsonb", NULL}, {"raw", "jsonb", "*"},
+	{"account_id", "text", ECS_ACCOUNT_FIELD}, {NULL, NULL, NULL},
 };
 
 static const EcsColumnDef snapshots_columns[] = {
-	{"region_id", "text", NULL},
-	{"snapshot_id", "text", NULL},
-	{"snapshot_name", "text", NULL},
-	{"source_disk_id", "text", NULL},
-	{"source_disk_size", "int", NULL},
-	{"usage", "text", NULL},
-	{"status", "text", NULL},
-	{"creation_time", "timestamptz", NULL},
-	{"retention_days", "int", NULL},
-	{"tags", "jsonb", NULL},
-	{"raw", "jsonb", "*"},
-	{"account_id", "text", ECS_ACCOUNT_FIELD},
-	{NULL, NULL, NULL}
+	{"region_id", "text", NULL}, {"snapshot_id", "text", NULL},
+	{"snapshot_name", "text", NULL}, {"source_disk_id", "text", NULL},
+	{"source_disk_size", "int", NULL}, {"usage", "text", NULL},
+	{"status", "text", NULL}, {"creation_time", "timestamptz", NULL},
+	{"retention_days", "int", NULL}, {"tags", "jsonb", NULL},
+	{"raw", "jsonb", "*"}, {"account_id", "text", ECS_ACCOUNT_FIELD},
+	{NULL, NULL, NULL},
 };
-
 
 /*
  * The filters of each resource.  Ids that can be listed many at a time
@@ -236,7 +198,8 @@ const EcsResourceDef ecs_resources[ECS_RESOURCE_COUNT] = {
 	[ECS_RESOURCE_REGIONS] = {
 		"regions", "DescribeRegions", "Regions", "Region", "RegionId",
 		false, false, false, false, no_fields, 30,
-		regions_columns, regions_filters
+		regions_columns, regions_filters,
+		"AcceptLanguage"		/* it answers in Chinese unless asked */
 	},
 	[ECS_RESOURCE_TASKS] = {
 		"tasks", "DescribeTasks", "TaskSet", "Task", "TaskId",

@@ -105,6 +105,7 @@ typedef struct EcsResourceDef
 	double		rows;			/* planner estimate */
 	const EcsColumnDef *columns;	/* for IMPORT; ends with a NULL name */
 	const EcsFilterDef *filters;	/* ends with a NULL field */
+	const char *language_param; /* takes the language option, or NULL */
 } EcsResourceDef;
 
 /*

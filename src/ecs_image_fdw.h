@@ -116,8 +116,6 @@ typedef struct EcsHttpRequest
 	char	   *body;			/* NULL for an empty body */
 	List	   *headers;		/* "Name: value" strings */
 	void	   *owner;			/* for the caller */
-	const char *cache_action;	/* for the scan cache: the action and */
-	EcsParams	cache_params;	/* parameters that make the cache key */
 
 	/* set by http.c when the request completes */
 	EcsTransportResult result;
@@ -189,13 +187,7 @@ typedef struct EcsPage
 typedef struct EcsListSpec
 {
 	EcsResource resource;		/* what is listed, for messages */
-	const char *action;			/* e.g. "DescribeImages" */
-	const char *list_name;		/* e.g. "Images" */
-	const char *item_name;		/* e.g. "Image" */
-	const char *key_name;		/* e.g. "ImageId": every item must have it */
-	bool		per_region;		/* one listing per region, or a single one */
-	bool		paged;			/* PageNumber/PageSize paging */
-	bool		token_paged;	/* NextToken/MaxResults paging */
+	const EcsResourceDef *def;	/* its action, members and paging */
 	List	   *param_sets;		/* EcsParams *: one listing per set; NIL: one */
 	List	   *regions;		/* region ids; NIL: every region */
 	bool		lenient;		/* regions or ids came from the query: an

@@ -91,6 +91,9 @@ typedef struct Account
 typedef struct Stream
 {
 	StreamKind	kind;
+	const EcsResourceDef *def;	/* what it lists (the catalog's) */
+	EcsResource resource;		/* the same, for messages */
+	int			page_size;		/* PageSize or MaxResults */
 	char	   *region;
 	EcsParams	params;			/* action parameters, RegionId included */
 	bool		lenient;		/* an unknown region or image lists nothing */
@@ -108,6 +111,8 @@ typedef struct Work
 	int			attempt;		/* 0 for the first try */
 	TimestampTz not_before;
 	MemoryContext cxt;			/* request, response and decoded page */
+	const char *cache_action;	/* store the answer in the cache under */
+	EcsParams	cache_params;	/* this action and these parameters */
 	EcsPage		result;
 } Work;
 
@@ -137,6 +142,28 @@ static const EcsField region_fields[] = {
 };
 static const EcsField image_id_field = {"ImageId", ECS_FIELD_SCALAR};
 
+/*
+ * The primary messages of a listing that failed, and of one whose row count
+ * changed between its pages: a whole sentence for each kind of row, so that
+ * each can be translated
+ */
+static const char *const listing_failed[ECS_RESOURCE_COUNT] = {
+	[ECS_RESOURCE_IMAGES] = gettext_noop("could not list images in region \"%s\" of server \"%s\""),
+	[ECS_RESOURCE_SHARE_PERMISSIONS] = gettext_noop("could not list share permissions in region \"%s\" of server \"%s\""),
+	[ECS_RESOURCE_REGIONS] = gettext_noop("could not list regions of server \"%s\""),
+	[ECS_RESOURCE_TASKS] = gettext_noop("could not list tasks in region \"%s\" of server \"%s\""),
+	[ECS_RESOURCE_INSTANCES] = gettext_noop("could not list instances in region \"%s\" of server \"%s\""),
+	[ECS_RESOURCE_SNAPSHOTS] = gettext_noop("could not list snapshots in region \"%s\" of server \"%s\""),
+};
+static const char *const listing_changed[ECS_RESOURCE_COUNT] = {
+	[ECS_RESOURCE_IMAGES] = gettext_noop("images in region \"%s\" of server \"%s\" changed during the scan"),
+	[ECS_RESOURCE_SHARE_PERMISSIONS] = gettext_noop("share permissions in region \"%s\" of server \"%s\" changed during the scan"),
+	[ECS_RESOURCE_REGIONS] = gettext_noop("regions of server \"%s\" changed during the scan"),
+	[ECS_RESOURCE_TASKS] = gettext_noop("tasks in region \"%s\" of server \"%s\" changed during the scan"),
+	[ECS_RESOURCE_INSTANCES] = gettext_noop("instances in region \"%s\" of server \"%s\" changed during the scan"),
+	[ECS_RESOURCE_SNAPSHOTS] = gettext_noop("snapshots in region \"%s\" of server \"%s\" changed during the scan"),
+};
+
 static Stream *new_stream(EcsFanout *fanout, StreamKind kind,
 						  const char *region, const EcsParams *extra,
 						  bool lenient);
@@ -147,13 +174,14 @@ static bool may_start(EcsFanout *fanout);
 static void start_work(EcsFanout *fanout, Work *work);
 static void finish_work(EcsFanout *fanout, Work *work, EcsHttpRequest *req);
 static void accept_page(EcsFanout *fanout, Work *work);
-static void check_total(EcsFanout *fanout, Work *work, EcsResource resource);
-static void next_token_page(EcsFanout *fanout, Work *work,
-							EcsResource resource);
+static void next_numbered_pages(EcsFanout *fanout, Work *work);
+static void regions_found(EcsFanout *fanout, EcsPage *page);
+static void own_images_found(EcsFanout *fanout, Stream *stream,
+							 EcsPage *page);
+static void check_total(EcsFanout *fanout, Work *work);
+static void next_token_page(EcsFanout *fanout, Work *work);
 static int	errmsg_listing(EcsResource resource, const char *region,
-						   const char *server);
-static int	errmsg_changed(EcsResource resource, const char *region,
-						   const char *server);
+						   const char *server, bool changed);
 static void report_failure(EcsFanout *fanout, Work *work,
 						   const EcsApiError *err);
 static long next_delay_ms(EcsFanout *fanout);
@@ -197,7 +225,7 @@ ecs_fanout_begin(const EcsConfig *config, const EcsListSpec *spec)
 	/* regions that may not exist are checked with DescribeRegions first */
 	foreach(lc, spec->regions)
 		known &= ecs_route_region_known(config, lfirst(lc));
-	if (!spec->per_region)
+	if (!spec->def->per_region)
 		new_stream(fanout, STREAM_ROWS, ECS_BOOTSTRAP_REGION, NULL, false);
 	else if (spec->regions != NIL && known)
 		add_region_streams(fanout, spec->regions, spec->lenient);
@@ -303,11 +331,27 @@ new_stream(EcsFanout *fanout, StreamKind kind, const char *region,
 	int			i;
 
 	stream->kind = kind;
+	switch (kind)
+	{
+		case STREAM_REGIONS:
+			stream->resource = ECS_RESOURCE_REGIONS;
+			break;
+		case STREAM_OWN_IMAGES:
+			stream->resource = ECS_RESOURCE_IMAGES;
+			break;
+		case STREAM_ROWS:
+			stream->resource = fanout->spec->resource;
+			break;
+	}
+	stream->def = kind == STREAM_ROWS ? fanout->spec->def :
+		&ecs_resources[stream->resource];
+	stream->page_size = kind == STREAM_ROWS ? fanout->page_size :
+		fanout->config->page_size;
 	stream->region = pstrdup(region);
 	stream->lenient = lenient;
 	stream->total = -1;
 	stream->npages = 1;
-	if (kind != STREAM_REGIONS && fanout->spec->per_region)
+	if (stream->def->per_region)
 		ecs_params_add(&stream->params, "RegionId", stream->region);
 	for (i = 0; extra != NULL && i < extra->count; i++)
 		ecs_params_add(&stream->params, extra->items[i].name,
@@ -402,11 +446,10 @@ may_start(EcsFanout *fanout)
 static void
 start_work(EcsFanout *fanout, Work *work)
 {
-	const EcsListSpec *spec = fanout->spec;
 	Stream	   *stream = work->stream;
+	const EcsResourceDef *def = stream->def;
 	MemoryContext old;
 	EcsParams	params = {0};
-	const char *action;
 	EcsHttpRequest *req;
 	int			i;
 
@@ -417,41 +460,25 @@ start_work(EcsFanout *fanout, Work *work)
 	for (i = 0; i < stream->params.count; i++)
 		ecs_params_add(&params, stream->params.items[i].name,
 					   stream->params.items[i].value);
-	switch (stream->kind)
+	if (def->paged)
 	{
-		case STREAM_REGIONS:
-			action = "DescribeRegions";
-			break;
-		case STREAM_OWN_IMAGES:
-			action = "DescribeImages";
-			ecs_params_add(&params, "PageNumber", psprintf("%d", work->page));
-			ecs_params_add(&params, "PageSize",
-						   psprintf("%d", fanout->config->page_size));
-			break;
-		default:
-			action = spec->action;
-			if (spec->paged)
-			{
-				ecs_params_add(&params, "PageNumber", psprintf("%d", work->page));
-				ecs_params_add(&params, "PageSize",
-							   psprintf("%d", fanout->page_size));
-			}
-			if (spec->token_paged)
-			{
-				ecs_params_add(&params, "MaxResults",
-							   psprintf("%d", Min(fanout->page_size, 100)));
-				if (work->token != NULL)
-					ecs_params_add(&params, "NextToken", work->token);
-			}
-			break;
+		ecs_params_add(&params, "PageNumber", psprintf("%d", work->page));
+		ecs_params_add(&params, "PageSize", psprintf("%d", stream->page_size));
 	}
-	/* it answers in Chinese unless asked otherwise */
-	if (strcmp(action, "DescribeRegions") == 0)
-		ecs_params_add(&params, "AcceptLanguage", fanout->config->language);
+	if (def->token_paged)
+	{
+		ecs_params_add(&params, "MaxResults",
+					   psprintf("%d", Min(stream->page_size, 100)));
+		if (work->token != NULL)
+			ecs_params_add(&params, "NextToken", work->token);
+	}
+	if (def->language_param != NULL)
+		ecs_params_add(&params, def->language_param, fanout->config->language);
 
+	/* token pages are not cached: a token may expire before its use */
 	req = palloc0(sizeof(EcsHttpRequest));
-	if (!(spec->token_paged && stream->kind == STREAM_ROWS) &&
-		ecs_cache_lookup(fanout->config, action, &params,
+	if (!def->token_paged &&
+		ecs_cache_lookup(fanout->config, def->action, &params,
 						 &req->response, &req->response_len))
 	{
 		/* answered from the cache: judge it as if it had just arrived */
@@ -464,12 +491,12 @@ start_work(EcsFanout *fanout, Work *work)
 		return;
 	}
 	req = ecs_api_build_request(fanout->config, false, stream->region,
-								action, &params);
+								def->action, &params);
 	req->owner = work;
-	if (!(spec->token_paged && stream->kind == STREAM_ROWS))
+	if (!def->token_paged)
 	{
-		req->cache_action = action;
-		req->cache_params = params;
+		work->cache_action = def->action;
+		work->cache_params = params;
 	}
 	MemoryContextSwitchTo(old);
 
@@ -676,29 +703,33 @@ finish_work(EcsFanout *fanout, Work *work, EcsHttpRequest *req)
 
 	if (outcome == ECS_OUTCOME_OK)
 	{
-		bool		ok;
+		const EcsResourceDef *def = stream->def;
+		const EcsField *fields = spec->fields;
+		int			nfields = spec->nfields;
 
+		/* the discovering streams read only what they need */
 		if (stream->kind == STREAM_REGIONS)
-			ok = ecs_decode_page(req->response, req->response_len,
-								 "Regions", "Region", "RegionId",
-								 region_fields, 2, NULL, &work->result);
+		{
+			fields = region_fields;
+			nfields = lengthof(region_fields);
+		}
 		else if (stream->kind == STREAM_OWN_IMAGES)
-			ok = ecs_decode_page(req->response, req->response_len,
-								 "Images", "Image", "ImageId",
-								 &image_id_field, 1, NULL, &work->result);
-		else
-			ok = ecs_decode_page(req->response, req->response_len,
-								 spec->list_name, spec->item_name,
-								 spec->key_name, spec->fields, spec->nfields,
-								 &stream->params, &work->result);
-		if (!ok)
+		{
+			fields = &image_id_field;
+			nfields = 1;
+		}
+		if (!ecs_decode_page(req->response, req->response_len,
+							 def->list_name, def->item_name, def->key_name,
+							 fields, nfields,
+							 stream->kind == STREAM_ROWS ? &stream->params : NULL,
+							 &work->result))
 		{
 			err.bad_body = true;
 			outcome = ECS_OUTCOME_RETRY;
 		}
-		else if (req->cache_action != NULL)
-			ecs_cache_store(fanout->config, req->cache_action,
-							&req->cache_params, req->response,
+		else if (work->cache_action != NULL)
+			ecs_cache_store(fanout->config, work->cache_action,
+							&work->cache_params, req->response,
 							req->response_len);
 	}
 	pfree(req->response);
@@ -735,131 +766,159 @@ finish_work(EcsFanout *fanout, Work *work, EcsHttpRequest *req)
 /*
  * accept_page
  *		Check a good page against its stream, queue the stream's remaining
- *		pages after its first, and pass the page on.
+ *		pages after its first, and pass the page on: rows to the reader,
+ *		regions and image ids to new streams.
  */
 static void
 accept_page(EcsFanout *fanout, Work *work)
 {
 	Stream	   *stream = work->stream;
-	EcsPage    *page = &work->result;
-	EcsResource resource = stream->kind == STREAM_ROWS ? fanout->spec->resource :
-		stream->kind == STREAM_OWN_IMAGES ? ECS_RESOURCE_IMAGES : ECS_RESOURCE_REGIONS;
-	int			i;
 
 	fanout->stats.pages++;
-
-	if (stream->kind == STREAM_ROWS && fanout->spec->token_paged)
-		next_token_page(fanout, work, resource);
-	else if (stream->kind != STREAM_REGIONS &&
-			 (stream->kind == STREAM_OWN_IMAGES || fanout->spec->paged))
-	{
-		int			page_size = stream->kind == STREAM_ROWS ?
-			fanout->page_size : fanout->config->page_size;
-		int64		expected;
-
-		if (page->total_count < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
-					 errmsg_listing(resource, stream->region,
-									fanout->config->servername),
-					 errdetail("The answer for page %d has no TotalCount.",
-							   work->page)));
-		check_total(fanout, work, resource);
-		if (work->page == 1)
-		{
-			int			p;
-
-			stream->npages = Max(1, (int) ((stream->total + page_size - 1) / page_size));
-			for (p = 2; p <= stream->npages; p++)
-				queue_work(fanout, stream, p, NULL, 0, 0);
-		}
-
-		expected = (work->page < stream->npages) ? page_size :
-			stream->total - (int64) (stream->npages - 1) * page_size;
-		if (page->nrows != expected && stream->total > 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_ERROR),
-					 errmsg_listing(resource, stream->region,
-									fanout->config->servername),
-					 errdetail("Page %d of %d has %d rows, %lld were expected.",
-							   work->page, stream->npages, page->nrows,
-							   (long long) expected),
-					 errhint("The listing changed during the scan; run the query again.")));
-	}
-	stream->rows += page->nrows;
+	if (stream->def->token_paged)
+		next_token_page(fanout, work);
+	else if (stream->def->paged)
+		next_numbered_pages(fanout, work);
+	stream->rows += work->result.nrows;
 
 	switch (stream->kind)
 	{
 		case STREAM_REGIONS:
-			{
-				const EcsListSpec *spec = fanout->spec;
-				List	   *regions = NIL;
-				ListCell   *lc;
-
-				ecs_route_learn(fanout->config, page->values, page->nrows);
-				for (i = 0; spec->regions == NIL && i < page->nrows; i++)
-				{
-					if (page->values[2 * i] != NULL)
-						regions = lappend(regions, page->values[2 * i]);
-				}
-
-				/* what DescribeRegions lists, for the scan's restarts */
-				if (spec->found_regions != NULL && spec->regions == NIL)
-				{
-					MemoryContext old = MemoryContextSwitchTo(spec->found_cxt);
-
-					list_free_deep(*spec->found_regions);
-					*spec->found_regions = NIL;
-					foreach(lc, regions)
-						*spec->found_regions = lappend(*spec->found_regions,
-													   pstrdup(lfirst(lc)));
-					MemoryContextSwitchTo(old);
-				}
-
-				/*
-				 * Regions named by the query that are not listed have no
-				 * rows; those of a regions option are a mistake.
-				 */
-				foreach(lc, spec->regions)
-				{
-					if (ecs_route_region_known(fanout->config, lfirst(lc)))
-						regions = lappend(regions, lfirst(lc));
-					else if (!spec->lenient)
-						ereport(ERROR,
-								(errcode(ERRCODE_UNDEFINED_OBJECT),
-								 errmsg("region \"%s\" does not exist for server \"%s\"",
-										(char *) lfirst(lc),
-										fanout->config->servername),
-								 errhint("DescribeRegions lists these: %s.",
-										 ecs_route_region_list(fanout->config))));
-				}
-				add_region_streams(fanout, regions, spec->lenient);
-				list_free(regions);
-				MemoryContextDelete(work->cxt);
-				break;
-			}
+			regions_found(fanout, &work->result);
+			MemoryContextDelete(work->cxt);
+			break;
 		case STREAM_OWN_IMAGES:
-			for (i = 0; i < page->nrows; i++)
-			{
-				EcsParams	image = {0};
-
-				if (page->values[i] == NULL)
-					continue;
-				ecs_params_add(&image, "ImageId", pstrdup(page->values[i]));
-				/* an image deleted meanwhile has no permissions: lenient */
-				new_stream(fanout, STREAM_ROWS, stream->region, &image, true);
-			}
+			own_images_found(fanout, stream, &work->result);
 			MemoryContextDelete(work->cxt);
 			break;
 		case STREAM_ROWS:
-			if (page->nrows > 0)
+			if (work->result.nrows > 0)
 			{
 				fanout->ready = lappend(fanout->ready, work);
-				fanout->ready_rows += page->nrows;
+				fanout->ready_rows += work->result.nrows;
 			}
 			else
 				MemoryContextDelete(work->cxt);
 			break;
+	}
+}
+
+/*
+ * next_numbered_pages
+ *		For a listing paged by number: check the page's TotalCount, queue
+ *		the other pages after the first, and check that the page holds the
+ *		rows its number promises.
+ */
+static void
+next_numbered_pages(EcsFanout *fanout, Work *work)
+{
+	Stream	   *stream = work->stream;
+	EcsPage    *page = &work->result;
+	int64		expected;
+
+	if (page->total_count < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
+				 errmsg_listing(stream->resource, stream->region,
+								fanout->config->servername, false),
+				 errdetail("The answer for page %d has no TotalCount.",
+						   work->page)));
+	check_total(fanout, work);
+	if (work->page == 1)
+	{
+		int			p;
+
+		stream->npages = Max(1, (int) ((stream->total + stream->page_size - 1) /
+									   stream->page_size));
+		for (p = 2; p <= stream->npages; p++)
+			queue_work(fanout, stream, p, NULL, 0, 0);
+	}
+
+	expected = (work->page < stream->npages) ? stream->page_size :
+		stream->total - (int64) (stream->npages - 1) * stream->page_size;
+	if (page->nrows != expected && stream->total > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg_listing(stream->resource, stream->region,
+								fanout->config->servername, false),
+				 errdetail("Page %d of %d has %d rows, %lld were expected.",
+						   work->page, stream->npages, page->nrows,
+						   (long long) expected),
+				 errhint("The listing changed during the scan; run the query again.")));
+}
+
+/*
+ * regions_found
+ *		A page of DescribeRegions: learn the endpoints, keep the regions for
+ *		the scan's restarts, and start the streams of the regions to list
+ *		(every region, or those asked for that exist).
+ */
+static void
+regions_found(EcsFanout *fanout, EcsPage *page)
+{
+	const EcsListSpec *spec = fanout->spec;
+	List	   *regions = NIL;
+	ListCell   *lc;
+	int			i;
+
+	ecs_route_learn(fanout->config, page->values, page->nrows);
+	for (i = 0; spec->regions == NIL && i < page->nrows; i++)
+	{
+		if (page->values[2 * i] != NULL)
+			regions = lappend(regions, page->values[2 * i]);
+	}
+
+	/* what DescribeRegions lists, for the scan's restarts */
+	if (spec->found_regions != NULL && spec->regions == NIL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(spec->found_cxt);
+
+		list_free_deep(*spec->found_regions);
+		*spec->found_regions = NIL;
+		foreach(lc, regions)
+			*spec->found_regions = lappend(*spec->found_regions,
+										   pstrdup(lfirst(lc)));
+		MemoryContextSwitchTo(old);
+	}
+
+	/*
+	 * Regions named by the query that are not listed have no rows; those of
+	 * a regions option are a mistake.
+	 */
+	foreach(lc, spec->regions)
+	{
+		if (ecs_route_region_known(fanout->config, lfirst(lc)))
+			regions = lappend(regions, lfirst(lc));
+		else if (!spec->lenient)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("region \"%s\" does not exist for server \"%s\"",
+							(char *) lfirst(lc), fanout->config->servername),
+					 errhint("DescribeRegions lists these: %s.",
+							 ecs_route_region_list(fanout->config))));
+	}
+	add_region_streams(fanout, regions, spec->lenient);
+	list_free(regions);
+}
+
+/*
+ * own_images_found
+ *		A page of a region's own images: a stream for each image.
+ */
+static void
+own_images_found(EcsFanout *fanout, Stream *stream, EcsPage *page)
+{
+	int			i;
+
+	for (i = 0; i < page->nrows; i++)
+	{
+		EcsParams	image = {0};
+
+		if (page->values[i] == NULL)
+			continue;
+		ecs_params_add(&image, "ImageId", pstrdup(page->values[i]));
+		/* an image deleted meanwhile has no permissions: lenient */
+		new_stream(fanout, STREAM_ROWS, stream->region, &image, true);
 	}
 }
 
@@ -869,7 +928,7 @@ accept_page(EcsFanout *fanout, Work *work)
  *		stream (the first page's is the stream's total).
  */
 static void
-check_total(EcsFanout *fanout, Work *work, EcsResource resource)
+check_total(EcsFanout *fanout, Work *work)
 {
 	Stream	   *stream = work->stream;
 	EcsPage    *page = &work->result;
@@ -877,8 +936,8 @@ check_total(EcsFanout *fanout, Work *work, EcsResource resource)
 	if (page->total_count > MAX_LISTING_ROWS)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
-				 errmsg_listing(resource, stream->region,
-								fanout->config->servername),
+				 errmsg_listing(stream->resource, stream->region,
+								fanout->config->servername, false),
 				 errdetail("The answer for page %d reports %lld rows, more than the %d a listing may have.",
 						   work->page, (long long) page->total_count,
 						   MAX_LISTING_ROWS)));
@@ -887,8 +946,8 @@ check_total(EcsFanout *fanout, Work *work, EcsResource resource)
 	else if (page->total_count != stream->total)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg_changed(resource, stream->region,
-								fanout->config->servername),
+				 errmsg_listing(stream->resource, stream->region,
+								fanout->config->servername, true),
 				 errdetail("Page 1 reported %lld rows, page %d reported %lld.",
 						   (long long) stream->total, work->page,
 						   (long long) page->total_count),
@@ -903,20 +962,20 @@ check_total(EcsFanout *fanout, Work *work, EcsResource resource)
  *		back unchanged would never end.
  */
 static void
-next_token_page(EcsFanout *fanout, Work *work, EcsResource resource)
+next_token_page(EcsFanout *fanout, Work *work)
 {
 	Stream	   *stream = work->stream;
 	EcsPage    *page = &work->result;
 	int64		rows = stream->rows + page->nrows;
 
-	check_total(fanout, work, resource);
+	check_total(fanout, work);
 	if (rows > MAX_LISTING_ROWS ||
 		(page->next_token != NULL && work->token != NULL &&
 		 strcmp(page->next_token, work->token) == 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg_listing(resource, stream->region,
-								fanout->config->servername),
+				 errmsg_listing(stream->resource, stream->region,
+								fanout->config->servername, false),
 				 errdetail("Page %d of the listing does not lead to a next page.",
 						   work->page + 1)));
 	if (page->next_token != NULL)
@@ -924,8 +983,8 @@ next_token_page(EcsFanout *fanout, Work *work, EcsResource resource)
 	else if (stream->total >= 0 && rows != stream->total)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg_listing(resource, stream->region,
-								fanout->config->servername),
+				 errmsg_listing(stream->resource, stream->region,
+								fanout->config->servername, false),
 				 errdetail("Its pages hold %lld rows; the first page promised %lld.",
 						   (long long) rows, (long long) stream->total),
 				 errhint("The listing changed during the scan; run the query again.")));
@@ -933,65 +992,20 @@ next_token_page(EcsFanout *fanout, Work *work, EcsResource resource)
 
 /*
  * errmsg_listing
- *		The primary message of a listing that failed, in region (NULL for a
- *		listing of the whole account): a whole sentence for each kind of
- *		row, so that each can be translated.
+ *		The primary message of a listing in region (none for a listing of
+ *		the whole account) that failed, or whose row count changed between
+ *		its pages.
  */
 static int
-errmsg_listing(EcsResource resource, const char *region, const char *server)
+errmsg_listing(EcsResource resource, const char *region, const char *server,
+			   bool changed)
 {
-	switch (resource)
-	{
-		case ECS_RESOURCE_IMAGES:
-			return errmsg("could not list images in region \"%s\" of server \"%s\"",
-						  region, server);
-		case ECS_RESOURCE_SHARE_PERMISSIONS:
-			return errmsg("could not list share permissions in region \"%s\" of server \"%s\"",
-						  region, server);
-		case ECS_RESOURCE_TASKS:
-			return errmsg("could not list tasks in region \"%s\" of server \"%s\"",
-						  region, server);
-		case ECS_RESOURCE_INSTANCES:
-			return errmsg("could not list instances in region \"%s\" of server \"%s\"",
-						  region, server);
-		case ECS_RESOURCE_SNAPSHOTS:
-			return errmsg("could not list snapshots in region \"%s\" of server \"%s\"",
-						  region, server);
-		case ECS_RESOURCE_REGIONS:
-			break;
-	}
-	return errmsg("could not list regions of server \"%s\"", server);
-}
+	const char *msg = changed ? listing_changed[resource] :
+		listing_failed[resource];
 
-/*
- * errmsg_changed
- *		The primary message of a listing whose row count changed between
- *		its pages: a whole sentence for each kind of row.
- */
-static int
-errmsg_changed(EcsResource resource, const char *region, const char *server)
-{
-	switch (resource)
-	{
-		case ECS_RESOURCE_IMAGES:
-			return errmsg("images in region \"%s\" of server \"%s\" changed during the scan",
-						  region, server);
-		case ECS_RESOURCE_SHARE_PERMISSIONS:
-			return errmsg("share permissions in region \"%s\" of server \"%s\" changed during the scan",
-						  region, server);
-		case ECS_RESOURCE_TASKS:
-			return errmsg("tasks in region \"%s\" of server \"%s\" changed during the scan",
-						  region, server);
-		case ECS_RESOURCE_INSTANCES:
-			return errmsg("instances in region \"%s\" of server \"%s\" changed during the scan",
-						  region, server);
-		case ECS_RESOURCE_SNAPSHOTS:
-			return errmsg("snapshots in region \"%s\" of server \"%s\" changed during the scan",
-						  region, server);
-		case ECS_RESOURCE_REGIONS:
-			break;
-	}
-	return errmsg("regions of server \"%s\" changed during the scan", server);
+	if (resource == ECS_RESOURCE_REGIONS)
+		return errmsg(msg, server);
+	return errmsg(msg, region, server);
 }
 
 /*
@@ -1012,10 +1026,9 @@ report_failure(EcsFanout *fanout, Work *work, const EcsApiError *err)
 	else
 		ereport(ERROR,
 				(errcode(ecs_api_errcode(err)),
-				 errmsg_listing(work->stream->kind == STREAM_OWN_IMAGES ?
-								ECS_RESOURCE_IMAGES : fanout->spec->resource,
-								fanout->spec->per_region ?
+				 errmsg_listing(work->stream->resource,
+								work->stream->def->per_region ?
 								work->stream->region : NULL,
-								servername),
+								servername, false),
 				 ecs_api_errdetail(err), ecs_api_errhint(err)));
 }

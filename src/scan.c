@@ -593,13 +593,7 @@ ecsBeginForeignScan(ForeignScanState *node, int eflags)
 	state->def = &ecs_resources[state->config->resource];
 
 	state->spec.resource = state->config->resource;
-	state->spec.action = state->def->action;
-	state->spec.list_name = state->def->list_name;
-	state->spec.item_name = state->def->item_name;
-	state->spec.key_name = state->def->key_name;
-	state->spec.per_region = state->def->per_region;
-	state->spec.paged = state->def->paged;
-	state->spec.token_paged = state->def->token_paged;
+	state->spec.def = state->def;
 	state->spec.limit = intVal(list_nth(fsplan->fdw_private,
 										FdwScanPrivateLimit));
 
@@ -814,7 +808,7 @@ ecsIterateForeignScan(ForeignScanState *node)
 		/* DescribeRegions once per scan, however often it restarts */
 		state->spec.found_regions = &state->all_regions;
 		state->spec.found_cxt = GetMemoryChunkContext(state);
-		if (state->spec.per_region && state->spec.regions == NIL &&
+		if (state->def->per_region && state->spec.regions == NIL &&
 			state->all_regions != NIL)
 		{
 			state->spec.regions = state->all_regions;
@@ -974,12 +968,7 @@ ecs_scan_fetch_row(Relation rel, EcsConfig *config, const char *region,
 	if (state.need_account)
 		state.account_id = ecs_credentials_account_id(config);
 	state.spec.resource = ECS_RESOURCE_IMAGES;
-	state.spec.action = state.def->action;
-	state.spec.list_name = state.def->list_name;
-	state.spec.item_name = state.def->item_name;
-	state.spec.key_name = state.def->key_name;
-	state.spec.per_region = true;
-	state.spec.paged = true;
+	state.spec.def = state.def;	/* per region, paged by number */
 	state.spec.limit = -1;
 	state.spec.regions = list_make1(pstrdup(region));
 	ecs_params_add(params, "ImageId", image_id);
@@ -1083,10 +1072,10 @@ ecsExplainForeignScan(ForeignScanState *node, ExplainState *es)
 {
 	EcsScanState *state = (EcsScanState *) node->fdw_state;
 
-	ExplainPropertyText("ECS Action", state->spec.action, es);
+	ExplainPropertyText("ECS Action", state->def->action, es);
 	if (es->verbose)
 	{
-		if (!state->spec.per_region)
+		if (!state->def->per_region)
 			ExplainPropertyText("ECS Regions", "(not regional)", es);
 		else if (state->deferred)
 			ExplainPropertyText("ECS Regions", "set for each outer row", es);
