@@ -595,9 +595,7 @@ ecs_api_batch_create(const EcsConfig *config)
 static void
 ensure_region(const EcsConfig *config, const char *region)
 {
-	static const EcsField fields[] = {
-		{"RegionId", ECS_FIELD_SCALAR}, {"RegionEndpoint", ECS_FIELD_SCALAR}
-	};
+	const EcsResourceDef *def = &ecs_resources[ECS_RESOURCE_REGIONS];
 	EcsParams	params = {0};
 	EcsApiError err;
 	EcsPage		page;
@@ -606,8 +604,8 @@ ensure_region(const EcsConfig *config, const char *region)
 	ecs_check_region_id(region);
 	if (ecs_route_region_known(config, region))
 		return;
-	ecs_params_add(&params, "AcceptLanguage", config->language);
-	body = ecs_api_call(config, false, ECS_BOOTSTRAP_REGION, "DescribeRegions",
+	ecs_params_add(&params, def->language_param, config->language);
+	body = ecs_api_call(config, false, ECS_BOOTSTRAP_REGION, def->action,
 						&params, &err, NULL);
 	if (body == NULL)
 		ereport(ERROR,
@@ -615,8 +613,9 @@ ensure_region(const EcsConfig *config, const char *region)
 				 errmsg("could not list the regions of server \"%s\"",
 						config->servername),
 				 ecs_api_errdetail(&err), ecs_api_errhint(&err)));
-	if (ecs_decode_page(body, strlen(body), "Regions", "Region", "RegionId",
-						fields, 2, NULL, &page))
+	if (ecs_decode_page(body, strlen(body), def->list_name, def->item_name,
+						def->key_name, ecs_route_fields, ECS_ROUTE_NFIELDS,
+						NULL, &page))
 		ecs_route_learn(config, page.values, page.nrows);
 	if (!ecs_route_region_known(config, region))
 		ereport(ERROR,
@@ -640,7 +639,7 @@ ecs_api_call(const EcsConfig *config, bool oos, const char *region,
 {
 	ApiCallArgs args = {config, oos, region, action, params};
 
-	if (strcmp(action, "DescribeRegions") != 0)
+	if (strcmp(action, ecs_resources[ECS_RESOURCE_REGIONS].action) != 0)
 		ensure_region(config, region);
 	return ecs_api_send(config, build_api_call, &args, err, attempts);
 }

@@ -276,6 +276,8 @@ extern const EcsFanoutStats *ecs_fanout_stats(EcsFanout *fanout);
 extern void ecs_fanout_end(EcsFanout *fanout);
 
 /* in route.c */
+#define ECS_ROUTE_NFIELDS 2
+extern const EcsField ecs_route_fields[ECS_ROUTE_NFIELDS];
 extern char *ecs_route_endpoint(const EcsConfig *config, bool oos,
 								const char *region);
 extern bool ecs_route_region_known(const EcsConfig *config,

@@ -137,9 +137,6 @@ struct EcsFanout
 /* The accounts in use, in TopMemoryContext */
 static List *accounts = NIL;
 
-static const EcsField region_fields[] = {
-	{"RegionId", ECS_FIELD_SCALAR}, {"RegionEndpoint", ECS_FIELD_SCALAR}
-};
 static const EcsField image_id_field = {"ImageId", ECS_FIELD_SCALAR};
 
 /*
@@ -710,8 +707,8 @@ finish_work(EcsFanout *fanout, Work *work, EcsHttpRequest *req)
 		/* the discovering streams read only what they need */
 		if (stream->kind == STREAM_REGIONS)
 		{
-			fields = region_fields;
-			nfields = lengthof(region_fields);
+			fields = ecs_route_fields;
+			nfields = ECS_ROUTE_NFIELDS;
 		}
 		else if (stream->kind == STREAM_OWN_IMAGES)
 		{
@@ -864,8 +861,8 @@ regions_found(EcsFanout *fanout, EcsPage *page)
 	ecs_route_learn(fanout->config, page->values, page->nrows);
 	for (i = 0; spec->regions == NIL && i < page->nrows; i++)
 	{
-		if (page->values[2 * i] != NULL)
-			regions = lappend(regions, page->values[2 * i]);
+		if (page->values[ECS_ROUTE_NFIELDS * i] != NULL)
+			regions = lappend(regions, page->values[ECS_ROUTE_NFIELDS * i]);
 	}
 
 	/* what DescribeRegions lists, for the scan's restarts */

@@ -134,11 +134,16 @@ valid_region_endpoint(const char *host)
 		strstr(host, "..") == NULL && host[n - d - 1] != '-';
 }
 
+/* The fields of a DescribeRegions answer that ecs_route_learn takes */
+const EcsField ecs_route_fields[ECS_ROUTE_NFIELDS] = {
+	{"RegionId", ECS_FIELD_SCALAR}, {"RegionEndpoint", ECS_FIELD_SCALAR}
+};
+
 /*
  * ecs_route_learn
  *		Remember the regions of one DescribeRegions answer of a server, and
  *		their RegionEndpoint where it is valid.  pairs holds n pairs of
- *		RegionId and RegionEndpoint (either may be NULL).
+ *		ecs_route_fields, RegionId and RegionEndpoint (either may be NULL).
  */
 void
 ecs_route_learn(const EcsConfig *config, char **pairs, int n)
