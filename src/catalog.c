@@ -38,6 +38,8 @@ const char *const ecs_image_statuses[] = {
 };
 const char *const ecs_os_types[] = {"linux", "windows", NULL};
 const char *const ecs_architectures[] = {"i386", "x86_64", "arm64", NULL};
+/* The AcceptLanguage values of DescribeRegions (the language option) */
+const char *const ecs_languages[] = {"en-US", "zh-CN", "ja", NULL};
 static const char *const image_usages[] = {"instance", "none", NULL};
 static const char *const instance_statuses[] = {
 	"Pending", "Running", "Starting", "Stopping", "Stopped", NULL

@@ -133,6 +133,7 @@ extern const char *const ecs_owner_aliases[];
 extern const char *const ecs_image_statuses[];
 extern const char *const ecs_os_types[];
 extern const char *const ecs_architectures[];
+extern const char *const ecs_languages[];
 
 /*
  * Every image status, comma-separated: DescribeImages lists only Available

@@ -137,7 +137,6 @@ static const EcsOption ecs_options[] = {
 #define KEY_ID_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
 #define TOKEN_CHARS KEY_ID_CHARS "!\"#$%&'()*+,/:;<=>?@[\\]^`{|}~"
 
-static const char *const languages[] = {"en-US", "zh-CN", "ja", NULL};
 /* in the order of EcsCredentialSource */
 static const char *const credential_sources[] = {
 	"access_key", "ecs_ram_role", "oidc", NULL
@@ -179,6 +178,8 @@ static bool has_role_option(List *options);
 static bool loopback_host(char *hostport, char **port);
 static void check_connect_to(const char *name, const char *value);
 static void check_regions(const char *name, const char *value);
+static void check_word(const EcsOption *opt, const char *value,
+					   const char *const *words);
 static char *resource_choices(void);
 static List *user_mapping_options(Oid userid, Oid serverid,
 								  const char *servername);
@@ -370,12 +371,7 @@ check_option_value(const EcsOption *opt, DefElem *def)
 						 errdetail("It may have at most %d bytes.", opt->max)));
 			break;
 		case OPT_SOURCE:
-			if (ecs_catalog_word(credential_sources, value) < 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("invalid value for option \"%s\": \"%s\"",
-								opt->name, value),
-						 errhint("Valid values are \"access_key\", \"ecs_ram_role\" and \"oidc\".")));
+			check_word(opt, value, credential_sources);
 			break;
 		case OPT_ROLE_NAME:
 		case OPT_SESSION_NAME:
@@ -454,12 +450,10 @@ check_option_value(const EcsOption *opt, DefElem *def)
 						 resource_choices());
 			break;
 		case OPT_LANGUAGE:
-			check_choice(opt, value, ecs_catalog_word(languages, value) >= 0,
-						 "\"en-US\", \"zh-CN\" and \"ja\"");
+			check_word(opt, value, ecs_languages);
 			break;
 		case OPT_NETWORK:
-			check_choice(opt, value, ecs_catalog_word(networks, value) >= 0,
-						 "\"public\" and \"vpc\"");
+			check_word(opt, value, networks);
 			break;
 		case OPT_CONNECT_TO:
 			check_connect_to(opt->name, value);
@@ -507,6 +501,18 @@ check_choice(const EcsOption *opt, const char *value, bool valid,
 				 errmsg("invalid value for option \"%s\": \"%s\"",
 						opt->name, value),
 				 errhint("Valid values are %s.", choices)));
+}
+
+/*
+ * check_word
+ *		Raise the error for a value that is not one of words, all listed in
+ *		the hint.
+ */
+static void
+check_word(const EcsOption *opt, const char *value, const char *const *words)
+{
+	check_choice(opt, value, ecs_catalog_word(words, value) >= 0,
+				 ecs_catalog_describe_words(words, -1, true, "and"));
 }
 
 /*

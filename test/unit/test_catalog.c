@@ -289,6 +289,8 @@ test_words(void)
 	check_str("resource's hint",
 			  "\"images\", \"image_share_permissions\", \"regions\", \"tasks\", \"instances\" and \"snapshots\"",
 			  ecs_catalog_describe_words(names, -1, true, "and"));
+	check_str("language's hint", "\"en-US\", \"zh-CN\" and \"ja\"",
+			  ecs_catalog_describe_words(ecs_languages, -1, true, "and"));
 	check_str("one word alone", "\"linux\"",
 			  ecs_catalog_describe_words(ecs_os_types, 1, true, "or"));
 }
