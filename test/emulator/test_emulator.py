@@ -626,8 +626,11 @@ class DescribeImagesTest(ApiTestCase):
         special = images(ImageOwnerAlias="self", Status=ALL, **{"Tag.1.Key": "cost center"})
         self.assertEqual(len(special), 1)
         self.assertIn({"TagKey": "cost center", "TagValue": "研发中心 Zürich"}, special[0]["Tags"]["Tag"])
-        self.assertError(call("DescribeImages", {"RegionId": "cn-hangzhou", "Tag.21.Key": "a"}),
-                         "InvalidTagCount", 400)
+        body = self.assertError(call("DescribeImages", {"RegionId": "cn-hangzhou", "Tag.21.Key": "a"}),
+                                "InvalidTagCount", 400)
+        self.assertEqual(body["Message"], "The maximum number of Tags is exceeded.")
+        self.assertError(call("DescribeImages", {"RegionId": "cn-hangzhou", "Tag.1.Value": "a"}),
+                         "InvalidTag.Mismatch", 400)
         mid = sorted(i["CreationTime"] for i in own)[6]
         later = images(ImageOwnerAlias="self", Status=ALL, **{"Filter.1.Key": "CreationStartTime",
                                                              "Filter.1.Value": mid[:16] + "Z"})

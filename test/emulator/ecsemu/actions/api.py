@@ -64,6 +64,23 @@ class Api(ImageActions, ResourceActions, OosActions):
         size = req.integer("PageSize", default_size, 1, self.page_size_max)
         return number, size
 
+    def tag_filter(self, req, count_message="The specified tags are beyond the permitted range."):
+        """Tag.N.Key/Value of a Describe call: a function that tells whether
+        a resource's Tags match (each key present, with the value if given)."""
+        tags = req.indexed("Tag", ("Key", "Value"))
+        if any(n < 1 or n > 20 for n in tags):
+            raise ApiError(400, "InvalidTagCount", count_message)
+        if any("Key" not in t or t["Key"] == "" for t in tags.values()):
+            raise ApiError(400, "InvalidTag.Mismatch", "The specified Tag.n.Key and Tag.n.Value are not match.")
+        if not tags:
+            return lambda resource_tags: True
+
+        def match(resource_tags):
+            have = {t["TagKey"]: t["TagValue"] for t in resource_tags.get("Tag", [])}
+            return all(t["Key"] in have and ("Value" not in t or have[t["Key"]] == t["Value"])
+                       for t in tags.values())
+        return match
+
     def idempotent(self, req, account, create):
         """ClientToken: the same token and parameters give the same result."""
         token = req.get("ClientToken")

@@ -65,11 +65,7 @@ class ImageActions:
             value = req.boolean(name)
             if value is not None:
                 checks.append((name, value))
-        tags = req.indexed("Tag", ("Key", "Value"))
-        if any(n < 1 or n > 20 for n in tags):
-            raise ApiError(400, "InvalidTagCount", "The maximum number of Tags is exceeded.")
-        if any("Key" not in t or t["Key"] == "" for t in tags.values()):
-            raise ApiError(400, "InvalidTag.Mismatch", "The specified Tag.n.Key and Tag.n.Value are not match.")
+        tag_match = self.tag_filter(req, "The maximum number of Tags is exceeded.")
         start = end = None
         for n, f in req.indexed("Filter", ("Key", "Value")).items():
             key, value = f.get("Key", ""), f.get("Value", "")
@@ -91,7 +87,7 @@ class ImageActions:
         key = (account, tuple((k, v) for k, v in req.pairs
                               if k not in TOKEN_IGNORED and k not in ("PageNumber", "PageSize")))
         matches = self.world.listing(key, lambda: self._match_images(
-            req, account, region, alias, is_public, owner_id, statuses, checks, tags, start, end),
+            req, account, region, alias, is_public, owner_id, statuses, checks, tag_match, start, end),
             size=lambda m: 0)
         chunk = self.world.listing((key, number, size), lambda: Raw(dump({"Image": [
             Raw(i.json(account)) for i in matches[(number - 1) * size:number * size]]})),
@@ -100,7 +96,7 @@ class ImageActions:
                 "PageSize": size, "Images": chunk}
 
     def _match_images(self, req, account, region, alias, is_public, owner_id, statuses, checks,
-                      tags, start, end):
+                      tag_match, start, end):
         """The images of a DescribeImages listing, in the API's order."""
         image_id = req.get("ImageId")
         name = req.get("ImageName", "").lower()
@@ -134,11 +130,8 @@ class ImageActions:
                     d.get("SnapshotId") == snapshot
                     for d in f["DiskDeviceMappings"]["DiskDeviceMapping"]):
                 continue
-            if tags:
-                have = {t["TagKey"]: t["TagValue"] for t in f.get("Tags", {}).get("Tag", [])}
-                if not all(t["Key"] in have and ("Value" not in t or have[t["Key"]] == t["Value"])
-                           for t in tags.values()):
-                    continue
+            if not tag_match(f.get("Tags", {})):
+                continue
             matches.append(img)
         return matches
 

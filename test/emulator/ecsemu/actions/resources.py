@@ -67,21 +67,6 @@ class ResourceActions:
                            "The specified %s is not valid." % name)
         return set(ids)
 
-    def tag_filter(self, req):
-        """Tag.N.Key/Value of a Describe call: a function that tells whether
-        a resource's tags match."""
-        tags = req.indexed("Tag", ("Key", "Value"))
-        if any(n < 1 or n > 20 for n in tags):
-            raise ApiError(400, "InvalidTagCount", "The specified tags are beyond the permitted range.")
-        if any("Key" not in t or t["Key"] == "" for t in tags.values()):
-            raise ApiError(400, "InvalidTag.Mismatch", "The specified Tag.n.Key and Tag.n.Value are not match.")
-
-        def match(resource_tags):
-            have = {t["TagKey"]: t["TagValue"] for t in resource_tags.get("Tag", [])}
-            return all(t["Key"] in have and ("Value" not in t or have[t["Key"]] == t["Value"])
-                       for t in tags.values())
-        return match
-
     def DescribeInstances(self, req, account):
         region = self.region(req)
         ids = self.json_ids(req, "InstanceIds", "InvalidInstanceIds.Malformed")
