@@ -703,23 +703,24 @@ finish_work(EcsFanout *fanout, Work *work, EcsHttpRequest *req)
 		const EcsResourceDef *def = stream->def;
 		const EcsField *fields = spec->fields;
 		int			nfields = spec->nfields;
+		const EcsParams *request = &stream->params;
 
 		/* the discovering streams read only what they need */
 		if (stream->kind == STREAM_REGIONS)
 		{
 			fields = ecs_route_fields;
 			nfields = ECS_ROUTE_NFIELDS;
+			request = NULL;
 		}
 		else if (stream->kind == STREAM_OWN_IMAGES)
 		{
 			fields = &image_id_field;
 			nfields = 1;
+			request = NULL;
 		}
 		if (!ecs_decode_page(req->response, req->response_len,
 							 def->list_name, def->item_name, def->key_name,
-							 fields, nfields,
-							 stream->kind == STREAM_ROWS ? &stream->params : NULL,
-							 &work->result))
+							 fields, nfields, request, &work->result))
 		{
 			err.bad_body = true;
 			outcome = ECS_OUTCOME_RETRY;

@@ -968,8 +968,8 @@ apply_option(EcsConfig *config, DefElem *def)
 			*(EcsResource *) dest = (EcsResource) ecs_catalog_resource(value);
 			break;
 		case OPT_SOURCE:
-			*(EcsCredentialSource *) dest =
-				(EcsCredentialSource) ecs_catalog_word(credential_sources, value);
+			*(EcsCredentialSource *) dest = (EcsCredentialSource)
+				ecs_catalog_word(credential_sources, value);
 			break;
 		case OPT_REGIONS:
 			*(EcsNameList *) dest = name_list(value, "*");
@@ -1072,7 +1072,9 @@ has_role_option(List *options)
 
 	foreach(lc, options)
 	{
-		if (ecs_catalog_word(role_options, ((DefElem *) lfirst(lc))->defname) >= 0)
+		DefElem    *def = lfirst(lc);
+
+		if (ecs_catalog_word(role_options, def->defname) >= 0)
 			return true;
 	}
 	return false;

@@ -1226,10 +1226,13 @@ import_columns(EcsResource resource)
 
 	initStringInfo(&buf);
 	for (c = ecs_resources[resource].columns; c->name != NULL; c++)
+	{
+		char	   *field = ecs_catalog_default_field(resource, c->name);
+
 		appendStringInfo(&buf, "%s%s %s OPTIONS (field %s)",
 						 buf.len > 0 ? ", " : "", c->name, c->type,
-						 quote_literal_cstr(ecs_catalog_default_field(resource,
-																	  c->name)));
+						 quote_literal_cstr(field));
+	}
 	return buf.data;
 }
 
