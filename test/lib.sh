@@ -203,8 +203,10 @@ ecs_start_emulator() {
 		--log "$WORK/emulator-requests.log" --metadata-port-file "$WORK/metadata.port" \
 		"$@" >"$WORK/emulator.log" 2>&1 3>&- 4>&- &
 	EMU_PID=$!
+	# seeding 100,000 images (the benchmark's part 3) takes ~12 s of CPU,
+	# longer on a busy machine
 	local i
-	for i in $(seq 1 200); do
+	for i in $(seq 1 600); do
 		[ -s "$WORK/emulator.port" ] && break
 		kill -0 "$EMU_PID" 2>/dev/null || { cat "$WORK/emulator.log" >&2; ecs_die "the emulator did not start"; }
 		sleep 0.1
