@@ -38,6 +38,14 @@ const char *const ecs_image_statuses[] = {
 };
 const char *const ecs_os_types[] = {"linux", "windows", NULL};
 const char *const ecs_architectures[] = {"i386", "x86_64", "arm64", NULL};
+/* The values the API documents for the functions' closed-set arguments */
+const char *const ecs_boot_modes[] = {"BIOS", "UEFI", "UEFI-Preferred", NULL};
+const char *const ecs_import_formats[] = {"RAW", "VHD", "QCOW2", "VMDK", NULL};
+const char *const ecs_export_formats[] = {
+	"raw", "vhd", "qcow2", "vmdk", "vdi", NULL
+};
+const char *const ecs_license_types[] = {"Auto", "Aliyun", "BYOL", NULL};
+const char *const ecs_modify_statuses[] = {"Available", "Deprecated", NULL};
 /* The AcceptLanguage values of DescribeRegions (the language option) */
 const char *const ecs_languages[] = {"en-US", "zh-CN", "ja", NULL};
 static const char *const image_usages[] = {"instance", "none", NULL};

@@ -134,6 +134,11 @@ extern const char *const ecs_image_statuses[];
 extern const char *const ecs_os_types[];
 extern const char *const ecs_architectures[];
 extern const char *const ecs_languages[];
+extern const char *const ecs_boot_modes[];
+extern const char *const ecs_import_formats[];
+extern const char *const ecs_export_formats[];
+extern const char *const ecs_license_types[];
+extern const char *const ecs_modify_statuses[];
 
 /*
  * Every image status, comma-separated: DescribeImages lists only Available

@@ -48,13 +48,6 @@
 
 #include "imageops.h"
 
-/* The values the API documents for arguments with a closed set */
-static const char *const boot_modes[] = {"BIOS", "UEFI", "UEFI-Preferred", NULL};
-static const char *const import_formats[] = {"RAW", "VHD", "QCOW2", "VMDK", NULL};
-static const char *const export_formats[] = {"raw", "vhd", "qcow2", "vmdk", "vdi", NULL};
-static const char *const license_types[] = {"Auto", "Aliyun", "BYOL", NULL};
-static const char *const modify_statuses[] = {"Available", "Deprecated", NULL};
-
 PG_FUNCTION_INFO_V1(ecs_create_image);
 PG_FUNCTION_INFO_V1(ecs_import_image);
 PG_FUNCTION_INFO_V1(ecs_copy_image);
@@ -519,7 +512,7 @@ ecs_create_image(PG_FUNCTION_ARGS)
 						 ecs_architectures));
 	add_param(&params, "Platform", arg_text(fcinfo, CreateArgPlatform));
 	add_param(&params, "BootMode",
-			  choice_arg(fcinfo, CreateArgBootMode, "boot_mode", boot_modes));
+			  choice_arg(fcinfo, CreateArgBootMode, "boot_mode", ecs_boot_modes));
 	add_param(&params, "ResourceGroupId",
 			  arg_text(fcinfo, CreateArgResourceGroup));
 	if (!PG_ARGISNULL(CreateArgTags))
@@ -571,7 +564,7 @@ ecs_import_image(PG_FUNCTION_ARGS)
 			  choice_arg(fcinfo, ImportArgOsType, "os_type", ecs_os_types));
 	add_param(&params, "Platform", arg_text(fcinfo, ImportArgPlatform));
 	add_param(&params, "DiskDeviceMapping.1.Format",
-			  choice_arg(fcinfo, ImportArgFormat, "format", import_formats));
+			  choice_arg(fcinfo, ImportArgFormat, "format", ecs_import_formats));
 	if (!PG_ARGISNULL(ImportArgDiskSize))
 	{
 		int32		size = PG_GETARG_INT32(ImportArgDiskSize);
@@ -584,10 +577,10 @@ ecs_import_image(PG_FUNCTION_ARGS)
 					   psprintf("%d", size));
 	}
 	add_param(&params, "BootMode",
-			  choice_arg(fcinfo, ImportArgBootMode, "boot_mode", boot_modes));
+			  choice_arg(fcinfo, ImportArgBootMode, "boot_mode", ecs_boot_modes));
 	add_param(&params, "LicenseType",
 			  choice_arg(fcinfo, ImportArgLicenseType, "license_type",
-						 license_types));
+						 ecs_license_types));
 	add_param(&params, "Description", arg_text(fcinfo, ImportArgDescription));
 	add_param(&params, "RoleName", arg_text(fcinfo, ImportArgRoleName));
 	ecs_params_add(&params, "ClientToken",
@@ -750,7 +743,7 @@ ecs_export_image(PG_FUNCTION_ARGS)
 	add_param(&params, "OSSPrefix", arg_text(fcinfo, ExportArgPrefix));
 	add_param(&params, "ImageFormat",
 			  choice_arg(fcinfo, ExportArgFormat, "image_format",
-						 export_formats));
+						 ecs_export_formats));
 	add_param(&params, "RoleName", arg_text(fcinfo, ExportArgRoleName));
 
 	config = server_config(fcinfo, ExportArgServer);
@@ -784,9 +777,9 @@ ecs_modify_image(PG_FUNCTION_ARGS)
 	values[ECS_CHANGE_DESCRIPTION] = arg_text(fcinfo, ModifyArgDescription);
 	values[ECS_CHANGE_FAMILY] = arg_text(fcinfo, ModifyArgFamily);
 	values[ECS_CHANGE_BOOT_MODE] = choice_arg(fcinfo, ModifyArgBootMode,
-											  "boot_mode", boot_modes);
+											  "boot_mode", ecs_boot_modes);
 	values[ECS_CHANGE_STATUS] = choice_arg(fcinfo, ModifyArgStatus, "status",
-										   modify_statuses);
+										   ecs_modify_statuses);
 	ecs_imageops_check_changes(image_id, values);
 	ecs_imageops_modify(server_config(fcinfo, ModifyArgServer), region,
 						image_id, values);
