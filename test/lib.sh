@@ -147,7 +147,8 @@ ecs_build_install() {
 # which ecs_build_install installs into and ecs_start_postgres runs from.
 ecs_private_pg() {
 	local real_bin
-	real_bin=$("$PG_CONFIG" --bindir)
+	real_bin=$("${PG_CONFIG:?ecs_private_pg needs PG_CONFIG}" --bindir) && [ -d "$real_bin" ] &&
+		[ "$real_bin" != / ] || ecs_die "pg_config gave no usable bindir"
 	PGROOT=$WORK/pgroot
 	mkdir -p "$PGROOT$real_bin" && cp -a "$real_bin/." "$PGROOT$real_bin/" ||
 		ecs_die "could not copy $real_bin"
