@@ -170,15 +170,15 @@ ecs_http_batch_create(const EcsHttpSettings *settings)
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory")));
+	batch->cleanup.func = batch_cleanup;
+	batch->cleanup.arg = batch;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, &batch->cleanup);
 	if (curl_multi_setopt(batch->multi, CURLMOPT_MAXCONNECTS,
 						  (long) MAX_CACHED_CONNECTIONS) != CURLM_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("could not set up HTTP requests"),
 				 errdetail("The HTTP library rejected a multi option.")));
-	batch->cleanup.func = batch_cleanup;
-	batch->cleanup.arg = batch;
-	MemoryContextRegisterResetCallback(CurrentMemoryContext, &batch->cleanup);
 	if (settings->connect_to)
 	{
 		/* any host and port: the URL's host stays in Host and TLS SNI */
